@@ -1,0 +1,69 @@
+"""Errors the engine raises for bad input.
+
+Each carries a stable ``code`` and the values needed to explain it. The wording lives in
+``bot/i18n.py`` (English and Korean), so the CLI and the bot say the same thing: ``str(err)`` is the
+English sentence, ``bot.i18n.error_text(lang, err)`` the sentence in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class EngineError(ValueError):
+    """Input the engine cannot analyse."""
+
+    code = "engine_error"
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.code, params)
+        self.params = params
+
+    def __str__(self) -> str:
+        from bot.i18n import EN, error_text  # the strings table imports nothing from the engine
+
+        return error_text(EN, self)
+
+
+class EmptyText(EngineError):
+    code = "empty_text"
+
+    def __init__(self, what: str = "sentence") -> None:
+        super().__init__(what=what)
+
+
+class TextTooLong(EngineError):
+    code = "text_too_long"
+
+    def __init__(self, *, length: int, limit: int, unit: str) -> None:
+        super().__init__(length=length, limit=limit, unit=unit)
+
+
+class WordNotFound(EngineError):
+    code = "word_not_found"
+
+    def __init__(self, word: str, sentence: str, available: Sequence[str]) -> None:
+        super().__init__(word=word, sentence=sentence, available=list(available))
+
+
+class OccurrenceOutOfRange(EngineError):
+    code = "occurrence_out_of_range"
+
+    def __init__(self, word: str, occurrence: int, count: int) -> None:
+        super().__init__(word=word, occurrence=occurrence, count=count)
+
+
+class OutOfRange(EngineError):
+    """A layer or head number outside the model (numbers users see start at 1)."""
+
+    code = "out_of_range"
+
+    def __init__(self, what: str, value: int, maximum: int) -> None:
+        super().__init__(what=what, value=value, maximum=maximum)
+
+
+class InvalidChoice(EngineError):
+    code = "invalid_choice"
+
+    def __init__(self, what: str, value: str, choices: Sequence[str]) -> None:
+        super().__init__(what=what, value=value, choices=list(choices))

@@ -1,0 +1,124 @@
+"""The engine's front door: one loaded model, input limits and a bounded cache of forward passes.
+
+The CLI, the Discord cogs and the benchmark all call this; every method is synchronous and safe to
+call from several threads at once (the bot calls it from its executor).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+from bot.engine import analysis as an
+from bot.engine import render
+from bot.engine.model import LoadedModel
+
+
+class AnalysisCache:
+    """Least-recently-used forward passes, bounded by bytes rather than entries (a 128-token sentence
+    weighs ~100x a 12-token one). Concurrent requests for the same sentence share one forward pass."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, an.Analysis] = OrderedDict()
+        self._pending: dict[str, Future[an.Analysis]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def get_or_compute(self, key: str, compute: callable) -> an.Analysis:  # type: ignore[valid-type]
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found
+            waiting = self._pending.get(key)
+            if waiting is None:
+                self.misses += 1
+                mine: Future[an.Analysis] = Future()
+                self._pending[key] = mine
+        if waiting is not None:
+            return waiting.result()
+        try:
+            value = compute()
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+        self._store(key, value)
+        mine.set_result(value)
+        return value
+
+    def _store(self, key: str, value: an.Analysis) -> None:
+        with self._lock:
+            if value.nbytes > self.max_bytes or key in self._entries:
+                return
+            self._entries[key] = value
+            self._bytes += value.nbytes
+            while self._bytes > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= evicted.nbytes
+
+
+class Lens:
+    def __init__(
+        self,
+        model: LoadedModel,
+        *,
+        max_chars: int = an.DEFAULT_MAX_CHARS,
+        max_tokens: int = an.DEFAULT_MAX_TOKENS,
+        cache_mb: int = 256,
+    ) -> None:
+        self.model = model
+        self.max_chars = max_chars
+        self.max_tokens = max_tokens
+        self.cache = AnalysisCache(cache_mb * 1024 * 1024)
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def tokenize(self, sentences: Sequence[str]) -> an.TokenizationReport:
+        return an.tokenization_report(
+            self.model, sentences, max_chars=self.max_chars, max_tokens=self.max_tokens
+        )
+
+    def analyse(self, text: str) -> an.Analysis:
+        an.check_text(text, max_chars=self.max_chars)
+        return self.cache.get_or_compute(
+            text,
+            lambda: an.analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
+        )
+
+    def attention(self, text: str, query: an.AttentionQuery) -> an.AttentionResult:
+        return an.attention_result(self.analyse(text), query)
+
+    def attention_png(self, text: str, query: an.AttentionQuery) -> tuple[an.AttentionResult, render.Image]:
+        result = self.attention(text, query)
+        return result, render.render_attention(result)
+
+    def compare(
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
+    ) -> an.Comparison:
+        return an.compare_word(
+            self.analyse(sentence_a), self.analyse(sentence_b), word, hide_special=hide_special
+        )
+
+    def compare_png(
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
+    ) -> tuple[an.Comparison, render.Image]:
+        comparison = self.compare(word, sentence_a, sentence_b, hide_special=hide_special)
+        return comparison, render.render_comparison(comparison)

