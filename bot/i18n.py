@@ -7,7 +7,7 @@ speaks English. Command and option descriptions are localised through ``BertLens
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 EN = "en"
@@ -225,16 +225,27 @@ class Explainable(Protocol):
     params: Mapping[str, object]
 
 
-def error_text(lang: str, error: Explainable) -> str:
-    """An engine error (``bot.engine.errors``) in the user's language, with its own values filled in."""
-    params: dict[str, Any] = dict(error.params)
+def _clip(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
+
+
+def error_text(lang: str, error: Explainable, escape: Callable[[str], str] = str) -> str:
+    """An engine error (``bot.engine.errors``) in the user's language, with its own values filled in.
+
+    Text that came from the user is shortened (a 3,000-character "word" must not make a 3,000-character
+    reply) and passed through ``escape`` (the bot escapes Discord markdown and mentions there).
+    """
+    params: dict[str, Any] = {
+        k: escape(_clip(v)) if isinstance(v, str) else v for k, v in error.params.items()
+    }
     key = f"err.{error.code}" if f"err.{error.code}" in STRINGS[EN] else "err.engine_error"
     if "what" in params and f"what.{params['what']}" in STRINGS[EN]:
         params["what"] = t(lang, f"what.{params['what']}")
     if "unit" in params:
         params["unit"] = t(lang, f"unit.{params['unit']}")
     if "available" in params:
-        words = list(params["available"])
+        words = [escape(_clip(w, 30)) for w in params["available"]]
         shown = words[:20]
         params["available"] = ", ".join(shown) + (" \u2026" if len(words) > len(shown) else "") or "\u2014"
     if "choices" in params:

@@ -310,21 +310,30 @@ def _find_spans(text: str, word: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find_word(sentence: TokenizedSentence, word: str, occurrence: int = 1) -> WordSpan:
-    """Locate ``word`` in the sentence by character offsets, not by comparing token strings, so words
-    split into several pieces and words with accents or capitals are found like a reader would."""
+def locate_word(text: str, word: str, occurrence: int = 1) -> tuple[str, int, int, int]:
+    """Find ``word`` in ``text`` by characters alone (no tokenizer, cheap enough for the event loop).
+
+    Returns ``(word as written, start, end, number of occurrences)`` or raises a friendly error.
+    """
     if not isinstance(word, str) or not word.strip():
         raise EmptyText("word")
     query = word.strip()
-    spans = _find_spans(sentence.text, query)
+    spans = _find_spans(text, query)
     if not spans and query.strip(_QUOTES):
         query = query.strip(_QUOTES)  # people type 'apple' or "apple" with the quotes
-        spans = _find_spans(sentence.text, query)
+        spans = _find_spans(text, query)
     if not spans:
-        raise WordNotFound(word.strip(), sentence.text, sentence_words(sentence.text))
+        raise WordNotFound(word.strip(), text, sentence_words(text))
     if not 1 <= occurrence <= len(spans):
-        raise OccurrenceOutOfRange(sentence.text[spans[0][0] : spans[0][1]], occurrence, len(spans))
+        raise OccurrenceOutOfRange(text[spans[0][0] : spans[0][1]], occurrence, len(spans))
     start, end = spans[occurrence - 1]
+    return text[start:end], start, end, len(spans)
+
+
+def find_word(sentence: TokenizedSentence, word: str, occurrence: int = 1) -> WordSpan:
+    """Locate ``word`` in the sentence by character offsets, not by comparing token strings, so words
+    split into several pieces and words with accents or capitals are found like a reader would."""
+    written, start, end, count = locate_word(sentence.text, word, occurrence)
     indices = tuple(
         i
         for i, offset in enumerate(sentence.offsets)
@@ -334,11 +343,11 @@ def find_word(sentence: TokenizedSentence, word: str, occurrence: int = 1) -> Wo
         # Only characters the tokenizer drops (control characters and the like).
         raise WordNotFound(word.strip(), sentence.text, sentence_words(sentence.text))
     return WordSpan(
-        text=sentence.text[start:end],
+        text=written,
         start=start,
         end=end,
         occurrence=occurrence,
-        occurrences=len(spans),
+        occurrences=count,
         token_indices=indices,
     )
 
@@ -417,23 +426,32 @@ class Resolved:
     view: str
 
 
-def resolve_query(analysis: Analysis, query: AttentionQuery) -> Resolved:
+def resolve_query(query: AttentionQuery, num_layers: int, num_heads: int) -> Resolved:
+    """Check the user's numbers and choices against the model and convert them to 0-based."""
     if query.view not in VIEWS:
         raise InvalidChoice("view", str(query.view), VIEWS)
     if query.agg not in (*AGGREGATIONS, "head"):
         raise InvalidChoice("aggregation", str(query.agg), AGGREGATIONS)
-    layer = analysis.num_layers if query.layer is None else query.layer
-    if not 1 <= layer <= analysis.num_layers:
-        raise OutOfRange("layer", layer, analysis.num_layers)
+    layer = num_layers if query.layer is None else query.layer
+    if not 1 <= layer <= num_layers:
+        raise OutOfRange("layer", layer, num_layers)
     if query.head is not None:
-        if not 1 <= query.head <= analysis.num_heads:
-            raise OutOfRange("head", query.head, analysis.num_heads)
+        if not 1 <= query.head <= num_heads:
+            raise OutOfRange("head", query.head, num_heads)
         heads = HeadChoice("head", query.head - 1)
     elif query.agg == "head":
         raise InvalidChoice("aggregation", "head (without a head number)", AGGREGATIONS)
     else:
         heads = HeadChoice(query.agg)  # type: ignore[arg-type]
     return Resolved(layer=layer - 1, heads=heads, view=query.view)
+
+
+def precheck(text: str, query: AttentionQuery, *, num_layers: int, num_heads: int, max_chars: int) -> None:
+    """Every check that needs neither the tokenizer nor the model, so a bot can answer bad input at
+    once instead of after queueing for a worker."""
+    check_text(text, max_chars=max_chars)
+    resolve_query(query, num_layers, num_heads)
+    locate_word(text, query.word, query.occurrence)
 
 
 @dataclass(frozen=True)
@@ -691,7 +709,7 @@ class AttentionResult:
 
 
 def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResult:
-    resolved = resolve_query(analysis, query)
+    resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
     span = find_word(analysis.sentence, query.word, query.occurrence)
     if resolved.view == "rollout":
         word = word_rollout(analysis, span, layer=resolved.layer, hide_special=query.hide_special)

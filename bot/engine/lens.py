@@ -96,6 +96,17 @@ class Lens:
             self.model, sentences, max_chars=self.max_chars, max_tokens=self.max_tokens
         )
 
+    def precheck(self, text: str, query: an.AttentionQuery) -> None:
+        """Cheap checks (no tokenizer, no model) that can run on an event loop before queueing."""
+        an.precheck(
+            text, query, num_layers=self.model.num_layers, num_heads=self.model.num_heads, max_chars=self.max_chars
+        )
+
+    def precheck_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:
+        for text in (sentence_a, sentence_b):
+            an.check_text(text, max_chars=self.max_chars)
+            an.locate_word(text, word)
+
     def analyse(self, text: str) -> an.Analysis:
         an.check_text(text, max_chars=self.max_chars)
         return self.cache.get_or_compute(

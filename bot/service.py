@@ -1,0 +1,122 @@
+"""The asynchronous face of the engine: every model or drawing call runs in one bounded thread pool.
+
+The event loop only admits work and awaits it, so heartbeats and other users' clicks are never held
+up by a forward pass or by matplotlib. When the pool and its queue are full, new work is refused at
+once (``Busy``) rather than piling up behind requests that will already be late. The cogs and the
+benchmark both go through this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from bot.engine.analysis import AttentionQuery, AttentionResult, Comparison, TokenizationReport
+from bot.engine.lens import Lens
+from bot.engine.render import Image
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Every worker is occupied and the queue is full."""
+
+
+class ShuttingDown(Exception):
+    """The bot is stopping and takes no new work."""
+
+
+class LensService:
+    def __init__(self, lens: Lens, *, workers: int = 2, queue_limit: int = 8) -> None:
+        self.lens = lens
+        self.workers = workers
+        self.capacity = workers + queue_limit
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bertlens-worker")
+        self.accepting = True
+        self.started = time.monotonic()
+        self.served = 0
+        self.latencies: deque[float] = deque(maxlen=1000)
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def pending(self) -> int:
+        """Jobs admitted and not yet finished (running or queued)."""
+        return self._pending
+
+    def can_accept(self) -> bool:
+        return self.accepting and self._pending < self.capacity
+
+    def _admit(self) -> None:
+        if not self.accepting:
+            raise ShuttingDown
+        if self._pending >= self.capacity:
+            raise Busy
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
+        self._admit()
+        loop = asyncio.get_running_loop()
+        self._pending += 1
+        self._idle.clear()
+        future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
+        # Count the job as pending until the thread finishes it, even if the awaiting task is cancelled.
+        future.add_done_callback(self._finished)
+        return await future
+
+    def _finished(self, _: object) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self._idle.set()
+
+    def record(self, seconds: float) -> None:
+        """One request answered, end to end, as the user waited for it."""
+        self.served += 1
+        self.latencies.append(seconds)
+
+    def median_latency(self) -> float | None:
+        return statistics.median(self.latencies) if self.latencies else None
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started
+
+    # -------------------------------------------------------------------------------- engine calls
+
+    async def tokenize(self, sentences: Sequence[str]) -> TokenizationReport:
+        return await self.run(self.lens.tokenize, list(sentences))
+
+    async def attention(self, sentence: str, query: AttentionQuery) -> tuple[AttentionResult, Image]:
+        return await self.run(self.lens.attention_png, sentence, query)
+
+    async def compare(
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
+    ) -> tuple[Comparison, Image]:
+        return await self.run(
+            functools.partial(self.lens.compare_png, hide_special=hide_special), word, sentence_a, sentence_b
+        )
+
+    # ------------------------------------------------------------------------------------ shutdown
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop admitting work and wait for what is running; True if everything finished in time."""
+        self.accepting = False
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("%d job(s) still running after %.0fs of shutdown", self._pending, timeout)
+            return False
+        return True
+
+    def close(self) -> None:
+        self.accepting = False
+        self.executor.shutdown(wait=False, cancel_futures=True)
