@@ -991,7 +991,8 @@ class FakeDiscord:
     # ----------------------------------------------------------------------------------
 
     async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=0, autoclose=True)
+        # A short close timeout: a client whose loop is blocked or gone must not stall stop().
+        ws = web.WebSocketResponse(max_msg_size=0, autoclose=True, timeout=1.0)
         transport = request.transport
         await ws.prepare(request)
         wanted = request.query.get("compress")
@@ -1216,20 +1217,38 @@ class FakeDiscord:
         return None
 
     def drop_connection(self, close_code: int | None = None) -> None:
-        """Break every gateway connection so the client has to RESUME.
+        """Break every gateway connection so the client has to reconnect.
 
         ``close_code=None`` aborts the TCP connection with no close frame (a network
-        failure); an int sends that close code instead (4000-4009 are resumable).
+        failure); an int sends that close code instead. Either way the client RESUMEs; after
+        4007 (invalid seq) or 4009 (session timed out) Discord has dropped the session, so
+        that RESUME is answered with INVALID_SESSION and the client must IDENTIFY again.
         """
         self._run(self._drop(close_code))
 
     async def _drop(self, close_code: int | None) -> None:
         for connection in list(self._connections.values()):
             connection.closed = True
+            if close_code in (4007, 4009) and connection.session is not None:
+                with self._cond:
+                    self._sessions.pop(connection.session.id, None)
             if close_code is None:
                 connection.transport.abort()
             else:
                 await connection.ws.close(code=close_code, message=b"dropped by test")
+
+    def invalidate_session(self, resumable: bool = False) -> None:
+        """Send INVALID_SESSION (op 9). With ``resumable=False`` the session is forgotten and
+        the client has to IDENTIFY again (discord.py then waits 5 s in before_identify_hook)."""
+
+        async def invalidate() -> None:
+            for connection in list(self._connections.values()):
+                if not resumable and connection.session is not None:
+                    with self._cond:
+                        self._sessions.pop(connection.session.id, None)
+                await self._send(connection, {"op": OP_INVALID_SESSION, "d": resumable})
+
+        self._run(invalidate())
 
     def send_reconnect(self) -> None:
         """Ask the client to reconnect and resume (gateway op 7), as Discord does on deploys."""
@@ -1723,13 +1742,7 @@ class FakeDiscord:
             dm_id = channel_id or self._dm_channel_id(user)
             payload.update(
                 channel_id=str(dm_id),
-                channel={
-                    "id": str(dm_id),
-                    "type": 1,
-                    "last_message_id": None,
-                    "flags": 0,
-                    "recipients": [user.payload()],
-                },
+                channel=self._dm_channel_payload(user),
                 user=user.payload(),
                 app_permissions=str(DM_APP_PERMISSIONS),
                 authorizing_integration_owners={"0": "0"},
@@ -1778,6 +1791,7 @@ class FakeDiscord:
             ("GET", "/webhooks/{app}/{token}/messages/{message}", self._webhook_get, False),
             ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self._webhook_edit, False),
             ("DELETE", "/webhooks/{app}/{token}/messages/{message}", self._webhook_delete, False),
+            ("POST", "/users/@me/channels", self._open_dm, True),
             ("GET", "/channels/{channel}", self._get_channel, True),
             ("POST", "/channels/{channel}/typing", self._typing, True),
             ("POST", "/channels/{channel}/messages", self._channel_send, True),
@@ -2302,10 +2316,9 @@ class FakeDiscord:
                 message = self._messages.get(state.original_message_id) if state.original_message_id else None
             else:
                 message = self._messages.get(int(target)) if target.isdigit() else None
-                if (
-                    message is not None
-                    and message.interaction_id != state.handle.id
-                    and message.id not in (state.source_message_id, state.original_message_id)
+                # A webhook can only touch its own messages: here, the app's interaction messages.
+                if message is not None and (
+                    message.webhook_id != self.application_id or message.channel_id != state.channel_id
                 ):
                     message = None
         if message is None or message.deleted:
@@ -2330,24 +2343,55 @@ class FakeDiscord:
 
     # -- channels
 
-    def _check_channel(self, req: _Request, *needed: int) -> None:
-        if req.params["channel"] != str(TEXT_CHANNEL_ID):
+    def _dm_recipient(self, channel_id: int) -> FakeUser | None:
+        return next((u for u in self.users.values() if self._dm_channel_id(u) == channel_id), None)
+
+    def _check_channel(self, req: _Request, *needed: int) -> tuple[int, int | None]:
+        """(channel id, guild id) of the addressed channel, if the bot may do this there."""
+        channel_id = int(req.params["channel"]) if req.params["channel"].isdigit() else 0
+        if self._dm_recipient(channel_id) is not None:
+            return channel_id, None
+        if channel_id != TEXT_CHANNEL_ID:
             raise DiscordHTTPError(404, 10003, "Unknown Channel")
         perms = self.bot_permissions()
         if not perms & ADMINISTRATOR and any(not perms & p for p in (VIEW_CHANNEL, *needed)):
             raise DiscordHTTPError(403, 50013, "Missing Permissions")
+        return channel_id, GUILD_ID
+
+    def _dm_channel_payload(self, user: FakeUser) -> dict[str, Any]:
+        channel_id = self._dm_channel_id(user)
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user.payload()],
+        }
 
     def _channel_message(self, req: _Request) -> StoredMessage:
         message_id = req.params["message"]
         with self._cond:
             message = self._messages.get(int(message_id)) if message_id.isdigit() else None
-        if message is None or message.deleted or message.channel_id != TEXT_CHANNEL_ID or message.ephemeral:
+        if (
+            message is None
+            or message.deleted
+            or str(message.channel_id) != req.params["channel"]
+            or message.ephemeral
+        ):
             raise DiscordHTTPError(404, 10008, "Unknown Message")
         return message
 
     async def _get_channel(self, req: _Request) -> tuple[int, Any]:
-        self._check_channel(req)
-        return 200, self._text_channel_payload()
+        channel_id, _ = self._check_channel(req)
+        recipient = self._dm_recipient(channel_id)
+        return 200, self._dm_channel_payload(recipient) if recipient else self._text_channel_payload()
+
+    async def _open_dm(self, req: _Request) -> tuple[int, Any]:
+        recipient_id = str((req.json or {}).get("recipient_id"))
+        user = next((u for u in self.users.values() if str(u.id) == recipient_id), None)
+        if user is None:
+            raise DiscordHTTPError(400, 50007, "Cannot send messages to this user")
+        return 200, self._dm_channel_payload(user)
 
     async def _typing(self, req: _Request) -> tuple[int, Any]:
         self._check_channel(req, SEND_MESSAGES)
@@ -2355,12 +2399,13 @@ class FakeDiscord:
 
     async def _channel_send(self, req: _Request) -> tuple[int, Any]:
         payload = req.json if isinstance(req.json, dict) else {}
-        self._check_channel(req, SEND_MESSAGES, *([ATTACH_FILES] if req.files else []))
+        channel_id, guild_id = self._check_channel(req, SEND_MESSAGES, *([ATTACH_FILES] if req.files else []))
         message = self._new_message(
             {**payload, "flags": int(payload.get("flags") or 0) & ~FLAG_EPHEMERAL},
             req.files,
             None,
             message_type=0,
+            channel=(channel_id, guild_id),
         )
         await self._announce("MESSAGE_CREATE", message)
         return 200, self._message_payload(message)
@@ -2570,9 +2615,9 @@ class FakeDiscord:
         message_type: int,
         allow_empty: bool = False,
         extra_flags: int = 0,
+        channel: tuple[int, int | None] = (TEXT_CHANNEL_ID, GUILD_ID),
     ) -> StoredMessage:
-        channel_id = state.channel_id if state else TEXT_CHANNEL_ID
-        guild_id = state.guild_id if state else GUILD_ID
+        channel_id, guild_id = (state.channel_id, state.guild_id) if state else channel
         flags = (int(payload.get("flags") or 0) & _SETTABLE_FLAGS) | extra_flags
         attachments = self._attachments_for(payload, files, channel_id, ())
         self._validate_message(payload, attachments, creating=not allow_empty, flags=flags)

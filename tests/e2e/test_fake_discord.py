@@ -248,6 +248,25 @@ async def test_dropped_gateway_resumes_and_keeps_answering(
     assert len(fake.connection_log) == 2
 
 
+async def test_invalidated_session_identifies_again(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    bot = make_bot(fake.guild_id)
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # the default sleeps 5 s before every IDENTIFY after the first
+
+    bot.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with running(bot, fake):
+        fake.drop_connection(4009)  # session timed out: Discord refuses the RESUME that follows
+        await fake.async_wait_until_ready(count=2)
+        handle = fake.push_slash_command("lens", text="after a fresh IDENTIFY")
+        responses = await fake.async_wait_for_responses(handle, 2)
+
+    assert fake.identify_count == 2 and fake.resume_count == 0
+    assert [f.op for f in fake.frames if f.op == 9] == [9]  # INVALID_SESSION answered the RESUME
+    assert [r.ok for r in responses] == [True, True]
+
+
 async def test_events_sent_while_disconnected_are_replayed_on_resume(fake_discord: FakeDiscord) -> None:
     fake = fake_discord
     async with running(make_bot(fake.guild_id), fake):
@@ -373,9 +392,10 @@ async def test_selects_modals_and_dms(fake_discord: FakeDiscord) -> None:
     @bot.tree.command(name="whoami", description="Where am I")
     async def whoami(interaction: discord.Interaction) -> None:
         kind = type(interaction.channel).__name__
-        await interaction.response.send_message(
-            f"{kind} {interaction.user.id} {interaction.permissions.administrator}"
-        )
+        admin = interaction.permissions.administrator
+        await interaction.response.send_message(f"{kind} {interaction.user.id} {admin}")
+        if interaction.guild is None:
+            await interaction.user.send("a direct message")  # opens the DM over REST, then posts
 
     async def setup_hook() -> None:
         await bot.tree.sync(guild=discord.Object(id=fake.guild_id))
@@ -402,7 +422,11 @@ async def test_selects_modals_and_dms(fake_discord: FakeDiscord) -> None:
 
         dm = fake.push_slash_command("whoami", guild=False, user="other")
         guild_admin = fake.push_slash_command("whoami", user="admin")
-        await fake.async_wait_for(lambda: fake.responses_for(dm) and fake.responses_for(guild_admin))
+        await fake.async_wait_for(
+            lambda: (
+                fake.responses_for(guild_admin) and any(r.route.endswith("/messages") for r in fake.requests)
+            )
+        )
 
     (picked,) = fake.messages_for(select)
     assert picked.content == "picked attention"
@@ -410,6 +434,9 @@ async def test_selects_modals_and_dms(fake_discord: FakeDiscord) -> None:
     (renamed,) = fake.messages_for(submitted)
     assert renamed.content == "renamed to 새 이름" and renamed.ephemeral
     assert fake.messages_for(dm)[0].content == f"DMChannel {fake.other.id} False"
+    (direct,) = [m for m in fake.messages if m.interaction_id is None]  # sent over REST, not a response
+    assert direct.content == "a direct message" and direct.guild_id is None
+    assert direct.channel_id == fake.messages_for(dm)[0].channel_id
     assert fake.messages_for(guild_admin)[0].content == f"TextChannel {fake.admin.id} True"
     assert [c["name"] for c in fake.commands()] == ["whoami"]
     assert fake.unknown_routes == [] and fake.warnings == []
