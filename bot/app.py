@@ -1,16 +1,79 @@
-"""Start-up of the Discord bot: settings, token check, model, client."""
+"""Start-up of the Discord bot: settings, token check (before any model loads), logging, endpoints,
+the client, signal handling and a clean exit."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 import sys
 
+import discord
+
 from bot.config import ConfigError, Settings
+
+log = logging.getLogger("bertlens")
+
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
+def _setup_logging(level: str) -> None:
+    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+    # BERT Lens never joins voice; don't warn at every start that voice libraries are missing.
+    for flag in ("warn_nacl", "warn_dave"):
+        if hasattr(discord.VoiceClient, flag):
+            setattr(discord.VoiceClient, flag, False)
+    # transformers and huggingface_hub are chatty at INFO; their warnings still show.
+    for name in ("transformers", "huggingface_hub", "urllib3", "matplotlib"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings, token: str, *, sync_only: bool) -> int:
+    from bot.client import create_bot
+    from bot.discord_endpoints import use_discord_endpoints
+
+    use_discord_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+    bot = create_bot(settings)
+    bot.sync_only = sync_only
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async with bot:
+        if sync_only:
+            await bot.login(token)  # runs setup_hook, which syncs globally in this mode
+            return 0
+        runner = asyncio.create_task(bot.start(token), name="discord-client")
+        stopper = asyncio.create_task(stop.wait(), name="signal-wait")
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("Signal received: finishing requests in flight, then closing")
+            await bot.shutdown(SHUTDOWN_GRACE_SECONDS)
+        else:
+            stopper.cancel()
+        try:
+            await runner
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN. Reset the token on the Bot page and update .env.")
+            return 2
+    log.info("Closed cleanly")
+    return 0
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     try:
-        settings.require_token()
+        token = settings.require_token()
     except ConfigError as exc:
         print(f"bertlens: {exc}", file=sys.stderr)
         return 2
-    raise NotImplementedError("the Discord client arrives with the bot issue")
+    _setup_logging(settings.log_level)
+    from bot.engine.model import ModelUnavailable
+
+    try:
+        return asyncio.run(_run(settings, token, sync_only=sync_only))
+    except ModelUnavailable as exc:
+        log.error("%s", exc)
+        return 1
+    except KeyboardInterrupt:
+        return 0

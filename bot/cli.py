@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,18 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_libraries() -> None:
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a dependency
-        pass
-
-
 def _fail(message: str, code: int) -> NoReturn:
     print(f"bertlens: {message}", file=sys.stderr)
     raise SystemExit(code)
@@ -101,7 +88,6 @@ def _load_lens(settings: Settings) -> Any:
     from bot.engine.lens import Lens
     from bot.engine.model import ModelUnavailable, load_model
 
-    _quiet_libraries()
     try:
         model = load_model(settings.model, torch_threads=settings.torch_threads)
     except ModelUnavailable as exc:
@@ -231,7 +217,6 @@ def _precheck(args: argparse.Namespace, settings: Settings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="bertlens: %(levelname)s: %(message)s", stream=sys.stderr)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -247,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_bot(settings, sync_only=command == "sync")
 
+    logging.basicConfig(level=logging.WARNING, format="bertlens: %(levelname)s: %(message)s", stream=sys.stderr)
     handlers = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare}
     try:
         _precheck(args, settings)

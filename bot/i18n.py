@@ -74,6 +74,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "attention.footer": "{model} \u00b7 layer {layer}/{layers} \u00b7 {heads} \u00b7 {view} view \u00b7 {specials}",
         "attention.pieces": "\u201c{word}\u201d is {count} tokens ({pieces}); their rows are averaged.",
         "attention.occurrence": "Occurrence {occurrence} of {count}.",
+        "attention.sink": "Tip: [CLS]/[SEP] take {share:.0%} of this word's attention in layer {layer} "
+        "(an \u201cattention sink\u201d). Press \u201cHide [CLS]/[SEP]\u201d to compare the real words.",
         "specials.hidden": "specials hidden",
         "specials.shown": "specials shown",
         "heads.mean": "mean of {n} heads",
@@ -166,6 +168,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "attention.footer": "{model} \u00b7 \ub808\uc774\uc5b4 {layer}/{layers} \u00b7 {heads} \u00b7 {view} \ubcf4\uae30 \u00b7 {specials}",
         "attention.pieces": "\u201c{word}\u201d\ub294 {count}\uac1c \ud1a0\ud070({pieces})\uc73c\ub85c \ub098\ub258\uc5b4 \uac01 \ud589\uc744 \ud3c9\uade0\ud588\uc2b5\ub2c8\ub2e4.",
         "attention.occurrence": "{count}\ubc88 \uc911 {occurrence}\ubc88\uc9f8.",
+        "attention.sink": "\ud301: {layer}\ubc88 \ub808\uc774\uc5b4\uc5d0\uc11c [CLS]/[SEP]\uac00 \uc774 \ub2e8\uc5b4 \uc5b4\ud150\uc158\uc758 {share:.0%}\ub97c "
+        "\uac00\uc838\uac11\ub2c8\ub2e4(\u201c\uc5b4\ud150\uc158 \uc2f1\ud06c\u201d). \u201c[CLS]/[SEP] \uc228\uae30\uae30\u201d\ub97c \ub20c\ub7ec \uc2e4\uc81c \ub2e8\uc5b4\ub07c\ub9ac \ube44\uad50\ud574 \ubcf4\uc138\uc694.",
         "specials.hidden": "\ud2b9\uc218 \ud1a0\ud070 \uc228\uae40",
         "specials.shown": "\ud2b9\uc218 \ud1a0\ud070 \ud45c\uc2dc",
         "heads.mean": "{n}\uac1c \ud5e4\ub4dc \ud3c9\uade0",
@@ -252,3 +256,63 @@ def error_text(lang: str, error: Explainable, escape: Callable[[str], str] = str
         params["choices"] = ", ".join(params["choices"])
     params.setdefault("message", error.code)
     return t(lang, key, **params)
+
+
+# Command, option and choice texts that Discord shows in its command picker. English is the text sent
+# with the command; Korean goes out as its localisation (``bot/translator.py``).
+COMMAND_TEXT: Mapping[str, Mapping[str, str]] = {
+    EN: {
+        "tokenize.description": "Show tokens, ids, attention mask and padding for up to three sentences",
+        "tokenize.sentence": "The sentence to tokenize",
+        "tokenize.sentence2": "A second sentence, padded together with the first",
+        "tokenize.sentence3": "A third sentence, padded together with the others",
+        "attention.description": "Heatmap of where a word attends in a sentence, layer by layer",
+        "attention.sentence": "The sentence to analyse",
+        "attention.word": "A word of the sentence (suggestions come from the sentence)",
+        "attention.occurrence": "Which occurrence of the word, if it appears more than once (from 1)",
+        "attention.layer": "Layer to summarise and outline (from 1; default: the last)",
+        "attention.head": "One head (from 1) instead of the mean over heads",
+        "attention.view": "What to draw",
+        "attention.hide_special": "Drop [CLS]/[SEP] and rescale each row to sum to 1",
+        "compare.description": "The same word in two sentences: same id, different meaning in context",
+        "compare.word": "A word that appears in both sentences",
+        "compare.sentence_a": "The first sentence",
+        "compare.sentence_b": "The second sentence",
+        "compare.hide_special": "Drop [CLS]/[SEP] and rescale each row to sum to 1",
+        "about.description": "Which model BERT Lens uses, its size, uptime and latency",
+        "help.description": "How to use BERT Lens, with an example to try",
+        "context.tokenize": "Tokenize message",
+        "choice.word": "word: layers \u00d7 tokens",
+        "choice.heads": "heads: every head of one layer",
+        "choice.matrix": "matrix: tokens \u00d7 tokens",
+        "choice.grid": "grid: every layer and head",
+        "choice.rollout": "rollout: attention flow through layers",
+    },
+    KO: {
+        "tokenize.description": "\ubb38\uc7a5(\ucd5c\ub300 3\uac1c)\uc758 \ud1a0\ud070, id, \uc5b4\ud150\uc158 \ub9c8\uc2a4\ud06c\uc640 \ud328\ub529\uc744 \ubcf4\uc5ec \uc90d\ub2c8\ub2e4",
+        "tokenize.sentence": "\ud1a0\ud070\ud654\ud560 \ubb38\uc7a5",
+        "tokenize.sentence2": "\uccab \ubb38\uc7a5\uacfc \ud568\uaed8 \ud328\ub529\ud560 \ub450 \ubc88\uc9f8 \ubb38\uc7a5",
+        "tokenize.sentence3": "\ud568\uaed8 \ud328\ub529\ud560 \uc138 \ubc88\uc9f8 \ubb38\uc7a5",
+        "attention.description": "\ubb38\uc7a5 \uc18d \ub2e8\uc5b4\uac00 \ub808\uc774\uc5b4\ubcc4\ub85c \uc5b4\ub514\uc5d0 \uc9d1\uc911\ud558\ub294\uc9c0 \ud788\ud2b8\ub9f5\uc73c\ub85c \ubcf4\uc5ec \uc90d\ub2c8\ub2e4",
+        "attention.sentence": "\ubd84\uc11d\ud560 \ubb38\uc7a5",
+        "attention.word": "\ubb38\uc7a5 \uc18d \ub2e8\uc5b4 (\ubb38\uc7a5\uc5d0\uc11c \ucd94\ucc9c\ud569\ub2c8\ub2e4)",
+        "attention.occurrence": "\ub2e8\uc5b4\uac00 \uc5ec\ub7ec \ubc88 \ub098\uc62c \ub54c \uba87 \ubc88\uc9f8\uc778\uc9c0 (1\ubd80\ud130)",
+        "attention.layer": "\uc694\uc57d\ud558\uace0 \uac15\uc870\ud560 \ub808\uc774\uc5b4 (1\ubd80\ud130, \uae30\ubcf8\uac12: \ub9c8\uc9c0\ub9c9)",
+        "attention.head": "\ud5e4\ub4dc \ud3c9\uade0 \ub300\uc2e0 \ud5e4\ub4dc \ud558\ub098 (1\ubd80\ud130)",
+        "attention.view": "\uadf8\ub9b4 \ubcf4\uae30",
+        "attention.hide_special": "[CLS]/[SEP]\ub97c \ube7c\uace0 \uac01 \ud589\uc758 \ud569\uc774 1\uc774 \ub418\ub3c4\ub85d \ub2e4\uc2dc \ub9de\ucda5\ub2c8\ub2e4",
+        "compare.description": "\ub450 \ubb38\uc7a5 \uc18d \uac19\uc740 \ub2e8\uc5b4: \uac19\uc740 id, \ubb38\ub9e5\uc5d0 \ub530\ub77c \ub2e4\ub978 \uc758\ubbf8",
+        "compare.word": "\ub450 \ubb38\uc7a5\uc5d0 \ubaa8\ub450 \ub098\uc624\ub294 \ub2e8\uc5b4",
+        "compare.sentence_a": "\uccab \ubc88\uc9f8 \ubb38\uc7a5",
+        "compare.sentence_b": "\ub450 \ubc88\uc9f8 \ubb38\uc7a5",
+        "compare.hide_special": "[CLS]/[SEP]\ub97c \ube7c\uace0 \uac01 \ud589\uc758 \ud569\uc774 1\uc774 \ub418\ub3c4\ub85d \ub2e4\uc2dc \ub9de\ucda5\ub2c8\ub2e4",
+        "about.description": "BERT Lens\uac00 \uc4f0\ub294 \ubaa8\ub378, \ud06c\uae30, \uac00\ub3d9 \uc2dc\uac04\uacfc \uc751\ub2f5 \uc2dc\uac04",
+        "help.description": "BERT Lens \uc0ac\uc6a9\ubc95\uacfc \ud574 \ubcfc \ub9cc\ud55c \uc608\uc2dc",
+        "context.tokenize": "\uba54\uc2dc\uc9c0 \ud1a0\ud070\ud654",
+        "choice.word": "word: \ub808\uc774\uc5b4 \u00d7 \ud1a0\ud070",
+        "choice.heads": "heads: \ud55c \ub808\uc774\uc5b4\uc758 \ubaa8\ub4e0 \ud5e4\ub4dc",
+        "choice.matrix": "matrix: \ud1a0\ud070 \u00d7 \ud1a0\ud070",
+        "choice.grid": "grid: \ubaa8\ub4e0 \ub808\uc774\uc5b4\uc640 \ud5e4\ub4dc",
+        "choice.rollout": "rollout: \ub808\uc774\uc5b4\ub97c \ud1b5\uacfc\ud558\ub294 \uc5b4\ud150\uc158 \ud750\ub984",
+    },
+}

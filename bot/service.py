@@ -57,7 +57,8 @@ class LensService:
     def can_accept(self) -> bool:
         return self.accepting and self._pending < self.capacity
 
-    def _admit(self) -> None:
+    def ensure_capacity(self) -> None:
+        """Raise Busy/ShuttingDown now, before a caller defers or promises an answer."""
         if not self.accepting:
             raise ShuttingDown
         if self._pending >= self.capacity:
@@ -65,7 +66,7 @@ class LensService:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
-        self._admit()
+        self.ensure_capacity()
         loop = asyncio.get_running_loop()
         self._pending += 1
         self._idle.clear()

@@ -96,6 +96,9 @@ class Lens:
             self.model, sentences, max_chars=self.max_chars, max_tokens=self.max_tokens
         )
 
+    def precheck_text(self, text: str) -> None:
+        an.check_text(text, max_chars=self.max_chars)
+
     def precheck(self, text: str, query: an.AttentionQuery) -> None:
         """Cheap checks (no tokenizer, no model) that can run on an event loop before queueing."""
         an.precheck(

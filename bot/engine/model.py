@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,9 +111,19 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
+def _quiet_transformers() -> None:
+    """No progress bars or advisory chatter in a bot's log or a CLI's output; warnings still show."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_warning()
+    hf_logging.disable_progress_bar()
+
+
 def _from_pretrained(source: str, name: str, *, local_only: bool) -> LoadedModel:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
+    _quiet_transformers()
     config = AutoConfig.from_pretrained(source, local_files_only=local_only)
     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, use_fast=True)
     model = AutoModel.from_pretrained(source, local_files_only=local_only, attn_implementation="eager")
@@ -206,6 +216,3 @@ def _load_named(spec: str) -> LoadedModel:
     )
     raise ModelUnavailable(f"Cannot load model {spec!r}: {reason}. {hint}")
 
-
-def special_token_ids(tokenizer: Any) -> Sequence[int]:
-    return tuple(tokenizer.all_special_ids)

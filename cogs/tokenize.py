@@ -1,0 +1,65 @@
+"""/tokenize and the "Tokenize message" context menu: the seed post's token walk-through."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.engine.analysis import DEFAULT_MAX_CHARS
+from bot.i18n import language, t
+from bot.replies import fail, send, tokenize_reply
+from bot.translator import text
+from cogs._common import per_user_cooldown
+
+if TYPE_CHECKING:
+    from bot.client import BertLens
+
+Sentence = app_commands.Range[str, 1, DEFAULT_MAX_CHARS]
+
+
+class Tokenize(commands.Cog):
+    def __init__(self, bot: BertLens) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name=text("context.tokenize"), callback=self.tokenize_message)
+        bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def _reply(self, interaction: discord.Interaction, sentences: list[str]) -> None:
+        async with self.bot.track(interaction):
+            for sentence in sentences:
+                self.bot.service.lens.precheck_text(sentence)
+            self.bot.service.ensure_capacity()
+            await interaction.response.defer(thinking=True)
+            report = await self.bot.service.tokenize(sentences)
+            content, file = tokenize_reply(report, language(interaction.locale))
+            await send(interaction, content, file=file)
+
+    @app_commands.command(name="tokenize", description=text("tokenize.description"))
+    @app_commands.describe(
+        sentence=text("tokenize.sentence"), sentence2=text("tokenize.sentence2"), sentence3=text("tokenize.sentence3")
+    )
+    @per_user_cooldown
+    async def tokenize(
+        self,
+        interaction: discord.Interaction,
+        sentence: Sentence,
+        sentence2: Sentence | None = None,
+        sentence3: Sentence | None = None,
+    ) -> None:
+        await self._reply(interaction, [s for s in (sentence, sentence2, sentence3) if s is not None])
+
+    @per_user_cooldown
+    async def tokenize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        if not message.content.strip():
+            await fail(interaction, t(language(interaction.locale), "context.empty"))
+            return
+        await self._reply(interaction, [message.content])
+
+
+async def setup(bot: BertLens) -> None:
+    await bot.add_cog(Tokenize(bot))
