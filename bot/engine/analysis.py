@@ -31,6 +31,7 @@ AGGREGATIONS: tuple[str, ...] = ("mean", "max")
 VIEWS: tuple[str, ...] = ("word", "heads", "matrix", "grid", "rollout")
 
 DEFAULT_MAX_CHARS = 500
+SINK_SHARE = 0.5
 DEFAULT_MAX_TOKENS = 128
 
 # Words as people type them: letters/digits, with inner apostrophes or hyphens ("isn't", "state-of-the-art").
@@ -286,6 +287,11 @@ def _fold(text: str) -> tuple[str, list[int]]:
     return "".join(chars), origin
 
 
+def fold_word(text: str) -> str:
+    """The form words are compared in: lower-case, accents stripped (for autocomplete and lookups)."""
+    return _fold(text)[0]
+
+
 def _is_wordish(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -498,6 +504,14 @@ class WordAttention:
             if len(picked) == k:
                 break
         return picked
+
+    def sink_share(self) -> float | None:
+        """The share of raw attention [CLS]/[SEP] take in the selected layer when it is at least half
+        and specials are shown: worth telling users, since it washes out every other colour."""
+        if self.hide_special:
+            return None
+        share = self.special_share()
+        return share if share >= SINK_SHARE else None
 
     def special_share(self, layer: int | None = None) -> float:
         """How much of the raw mean attention goes to [CLS]/[SEP]: high values mean 'attention sink'."""

@@ -273,10 +273,8 @@ def _top_line(word: WordAttention, layer_text: str, k: int = 5) -> str:
 
 def _sink_tip(word: WordAttention) -> str | None:
     """Say why [CLS]/[SEP] dominate instead of letting them silently wash out the colour scale."""
-    if word.hide_special:
-        return None
-    share = word.special_share()
-    if share < 0.5:
+    share = word.sink_share()
+    if share is None:
         return None
     return (
         f"Tip: [CLS]/[SEP] take {share:.0%} of this word's attention in layer {word.layer + 1} "
