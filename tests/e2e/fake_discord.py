@@ -182,6 +182,9 @@ _SELECTS = {STRING_SELECT, USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL
 LINK_BUTTON_STYLE = 5
 PREMIUM_BUTTON_STYLE = 6
 
+# Keyword arguments of push_slash_command/push_autocomplete that can shadow option names.
+_PUSH_KEYWORDS = frozenset({"user", "locale", "guild", "options", "validate", "focused", "name"})
+
 # Fixed ids keep test output readable and assertions stable across runs. They are valid
 # snowflakes dated 2024-01-01 so discord.py's snowflake_time() gives sensible values.
 _FIXED_BASE = (1704067200000 - DISCORD_EPOCH_MS) << 22
@@ -1599,7 +1602,10 @@ class FakeDiscord:
         if validate:
             missing = [n for n, d in by_name.items() if d.get("required") and n not in values]
             if missing:
-                raise ValueError(f"required options missing: {missing}")
+                hint = ""
+                if clashing := [n for n in missing if n in _PUSH_KEYWORDS]:
+                    hint = f" ({clashing} clash with push keywords: pass them as options={{...}})"
+                raise ValueError(f"required options missing: {missing}{hint}")
         options = []
         # Discord sends options in the order the user filled them; definition order is a fine stand-in.
         for name, definition in by_name.items():

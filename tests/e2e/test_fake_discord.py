@@ -125,7 +125,7 @@ async def test_token_helper_round_trips_the_user_id() -> None:
     assert token_user_id("not-a-token") is None
 
 
-@pytest.mark.parametrize("compression", [True, False], ids=["zlib-stream", "plain-text"])
+@pytest.mark.parametrize("compression", [True, False], ids=["compressed", "plain-text"])
 async def test_startup_identifies_and_syncs_guild_commands(compression: bool) -> None:
     with FakeDiscord(compression=compression) as fake:
         bot = make_bot(fake.guild_id)
@@ -141,9 +141,10 @@ async def test_startup_identifies_and_syncs_guild_commands(compression: bool) ->
         sent = [f for f in fake.frames if f.direction == "sent" and f.event]
         assert [f.event for f in sent[:2]] == ["READY", "GUILD_CREATE"]
         assert [f.seq for f in sent[:2]] == [1, 2]
-        wanted = "zlib-stream" if compression else None
-        assert [c["compression"] for c in fake.connection_log] == [wanted]
-        assert fake.connection_log[0]["query"]["compress"] == "zlib-stream"  # what discord.py asks for
+        # discord.py asks for zstd-stream when a zstd module is importable, else zlib-stream.
+        asked = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
+        assert fake.connection_log[0]["query"]["compress"] == asked
+        assert [c["compression"] for c in fake.connection_log] == [asked if compression else None]
 
         sync = [r for r in fake.requests if r.route == "PUT /applications/{app}/guilds/{guild}/commands"]
         assert len(sync) == 1 and sync[0].status == 200
@@ -440,6 +441,60 @@ async def test_selects_modals_and_dms(fake_discord: FakeDiscord) -> None:
     assert fake.messages_for(guild_admin)[0].content == f"TextChannel {fake.admin.id} True"
     assert [c["name"] for c in fake.commands()] == ["whoami"]
     assert fake.unknown_routes == [] and fake.warnings == []
+
+
+async def test_typed_options_in_subcommand_groups(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    bot = make_bot(fake.guild_id)
+    lens = app_commands.Group(name="inspect", description="Inspect the model")
+    view = app_commands.Group(name="view", description="Views", parent=lens)
+    seen: asyncio.Future[dict[str, object]] = asyncio.get_running_loop().create_future()
+
+    @view.command(name="heads", description="Attention heads")
+    async def heads(
+        interaction: discord.Interaction,
+        layer: app_commands.Range[int, 0, 5],
+        user: discord.Member,
+        role: discord.Role,
+        scale: float = 1.0,
+        raw: bool = False,
+        upload: discord.Attachment | None = None,
+    ) -> None:
+        await interaction.response.send_message("ok")
+        data = await upload.read() if upload else None  # served by the fake at attachment.url
+        seen.set_result(
+            {"layer": layer, "user": user.id, "role": role.name, "scale": scale, "raw": raw, "data": data}
+        )
+
+    bot.tree.add_command(lens, guild=discord.Object(id=fake.guild_id))
+    async with running(bot, fake):
+        with pytest.raises(ValueError, match="within"):
+            fake.push_slash_command(
+                "inspect view heads", layer=9, options={"user": "other"}, role=fake.admin_role_id
+            )
+        with pytest.raises(ValueError, match="options="):
+            fake.push_slash_command("inspect view heads", layer=1, user="other", role=fake.admin_role_id)
+        handle = fake.push_slash_command(
+            "inspect view heads",
+            layer=3,
+            options={"user": "other"},  # "user" would pick who invokes the command
+            role=fake.admin_role_id,
+            scale=2,
+            raw=True,
+            upload=("ids.bin", b"\x00\x01"),
+        )
+        result = await asyncio.wait_for(seen, 5)
+
+    assert result == {
+        "layer": 3,
+        "user": fake.other.id,
+        "role": "Admin",
+        "scale": 2.0,
+        "raw": True,
+        "data": b"\x00\x01",
+    }
+    (callback,) = fake.responses_for(handle)
+    assert callback.ok and handle.payload["data"]["options"][0]["name"] == "view"
 
 
 async def test_unknown_routes_are_recorded(fake_discord: FakeDiscord) -> None:
