@@ -288,11 +288,11 @@ async def test_heartbeats_are_acknowledged(fake_discord: FakeDiscord) -> None:
         await fake.async_wait_for(
             lambda: len([f for f in fake.frames if f.op == 11]) >= 4, description="4 heartbeat ACKs"
         )
-        assert bot.latency < 1.0
+        assert bot.latency < 2.0
     gaps = fake.heartbeat_gaps()
     assert len(gaps) >= 3
     # discord.py sends one right after HELLO, then one per interval; nothing stalls this bot.
-    assert 0.05 < max(gaps[1:]) < 1.0
+    assert 0.05 < max(gaps[1:]) < 2.0
     assert fake.max_heartbeat_gap() == max(gaps)
 
 
