@@ -194,11 +194,16 @@ def _load_named(spec: str) -> LoadedModel:
         return _from_pretrained(spec, name, local_only=True)  # a local directory or the HF cache
     except OSError:
         pass
+    except ValueError as exc:  # found, but not a model transformers can read (no or unknown model_type)
+        raise ModelUnavailable(
+            f"Cannot load model {spec!r}: {str(exc).splitlines()[0]} Point MODEL at a BERT-family model "
+            "(a Hugging Face id, or a directory with config.json and weights), or set MODEL=bundled."
+        ) from exc
     reason = "the model hub is unreachable and it is not in the local cache"
     if _hub_reachable():
         try:
             return _from_pretrained(spec, name, local_only=False)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             reason = f"downloading it failed ({str(exc).splitlines()[0]})"
     if spec == DEFAULT_MODEL and bundled_model_path() is not None:
         log.warning(
