@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,10 +29,16 @@ FIELD_LIMIT = 1024
 ANSWERED = "bertlens_answered"
 
 
+# discord.utils.escape_mentions only defuses ids of 17-20 digits; Discord's client renders any
+# <@digits>, <@&digits> or <#digits> as a mention pill, so break every such tag open.
+_MENTION_TAG = re.compile(r"<(?=[@#])")
+
+
 def escape(text: str) -> str:
     """User text for normal message content or embeds: no markdown, no mentions, one line."""
     flat = " ".join(str(text).split())
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(flat, as_needed=False))
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(flat, as_needed=False))
+    return _MENTION_TAG.sub("<\u200b", escaped)
 
 
 def code_safe(text: str) -> str:
@@ -136,7 +143,7 @@ def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord
     if share is not None and not result.is_rollout:
         description.append(t(lang, "attention.sink", share=share, layer=word.layer + 1))
     embed = discord.Embed(
-        title=clip(t(lang, "attention.title", word=one_line(word.span.text, 80)), 256),
+        title=clip(t(lang, "attention.title", word=escape(one_line(word.span.text, 80))), 256),
         description="\n".join(description),
         colour=COLOUR,
     )
@@ -175,7 +182,7 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
             b=", ".join(map(str, comparison.ids_b)),
         )
     embed = discord.Embed(
-        title=clip(t(lang, "compare.title", word=one_line(a.span.text, 80)), 256),
+        title=clip(t(lang, "compare.title", word=escape(one_line(a.span.text, 80))), 256),
         description=f"**A** > {clip(escape(a.analysis.sentence.text), 900)}\n"
         f"**B** > {clip(escape(b.analysis.sentence.text), 900)}\n\n{ids}",
         colour=COLOUR,
