@@ -266,9 +266,13 @@ class WordSpan:
 
 def sentence_words(text: str) -> list[str]:
     """Distinct words of a sentence in order (case-insensitive), as written: for errors and autocomplete."""
+    # Split the folded text, as lookups see it, so a decomposed accent ("nai\u0308ve") does not cut a
+    # word in two and every listed word can be found again.
+    haystack, origin = _fold(text)
     seen: dict[str, str] = {}
-    for match in _WORD_RE.finditer(text):
-        seen.setdefault(_fold(match.group())[0], match.group())
+    for match in _WORD_RE.finditer(haystack):
+        start, end = origin[match.start()], _with_marks(text, origin[match.end() - 1] + 1)
+        seen.setdefault(match.group(), text[start:end])
     return list(seen.values())
 
 
@@ -292,6 +296,13 @@ def fold_word(text: str) -> str:
     return _fold(text)[0]
 
 
+def _with_marks(text: str, end: int) -> int:
+    """Move a span's end past the combining marks that follow it: they belong to its last letter."""
+    while end < len(text) and not _fold(text[end])[0]:
+        end += 1
+    return end
+
+
 def _is_wordish(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -309,7 +320,7 @@ def _find_spans(text: str, word: str) -> list[tuple[int, int]]:
         left_ok = not _is_wordish(needle[0]) or at == 0 or not _is_wordish(haystack[at - 1])
         right_ok = not _is_wordish(needle[-1]) or end == len(haystack) or not _is_wordish(haystack[end])
         if left_ok and right_ok:
-            spans.append((origin[at], origin[end - 1] + 1))
+            spans.append((origin[at], _with_marks(text, origin[end - 1] + 1)))
             at = haystack.find(needle, end)
         else:
             at = haystack.find(needle, at + 1)
