@@ -62,6 +62,11 @@ class AnalysisCache:
         mine.set_result(value)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def _store(self, key: str, value: an.Analysis) -> None:
         with self._lock:
             if value.nbytes > self.max_bytes or key in self._entries:

@@ -1,51 +1,60 @@
-"""Heatmaps as PNG bytes, drawn on ``matplotlib.figure.Figure`` objects (never pyplot, whose global
-state is not thread-safe), so several executor threads can render at once.
+"""Heatmaps as PNG bytes, composed as pixels: numpy for the cells, Pillow (FreeType) for the text.
+
+Why not matplotlib figures: a labelled heatmap needs 30-150 text artists, and matplotlib spends about
+a millisecond on each, which made drawing 5-10x slower than the forward pass itself and held the GIL
+long enough to stall the bot's event loop (see ``python -m bench`` and the README's benchmark notes).
+Here every cell, separator and outline is one numpy array, text is drawn straight onto the image, and
+nothing is shared between threads except read-only tables, so several workers can render at once.
+Matplotlib still provides what it is best at: the ``cividis`` colour map (designed for colour-vision
+deficiency) and the DejaVu fonts.
 
 Every image labels itself: model, sentence, word, layer/head, aggregation and whether specials are
-hidden. Sizes are fixed in inches (no tight bounding box) so layout is cheap and predictable, and text
-is large enough to read on a phone. Colours: ``cividis`` (designed for colour-vision deficiency) on a
-dark background that also stands out on Discord's light theme.
+hidden. Sizes are fixed (1000 px wide) with large text, readable when a phone scales it down, on a dark
+background that also stands out on Discord's light theme.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import textwrap
-import warnings
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import matplotlib
 import numpy as np
-from matplotlib import colormaps
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import Normalize, PowerNorm
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib import colormaps, font_manager
+from matplotlib.ft2font import FT2Font
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
 
 from bot.engine.analysis import AttentionResult, Comparison, WordAttention, all_heads, layer_matrix
 
-matplotlib.use("Agg", force=False)
-# Sentences may hold characters no installed font has; a box is drawn, a warning per glyph is noise.
-warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
-warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support", category=UserWarning)
-
-DPI = 100
-WIDTH_IN = 10.0  # 1000 px: sharp on desktop, and text stays readable when a phone scales it down
+WIDTH = 1000
+PNG_COMPRESS_LEVEL = 1  # heatmaps are flat colour: level 1 is ~2x faster to encode and ~5% larger
 
 BACKGROUND = "#232428"
 FOREGROUND = "#f2f3f5"
 MUTED = "#b5bac1"
+GRIDLINE = "#3a3c42"
 ACCENT = "#ff8fd0"  # the word's own tokens; distinct from every cividis colour
-CMAP = colormaps["cividis"].with_extremes(bad=BACKGROUND)
+DARK_TEXT = "#111214"
 
-TITLE_PT = 17
-SUBTITLE_PT = 12.5
-LABEL_PT = 12
-CELL_PT = 11
-FOOTER_PT = 12
+TITLE_PX = 24
+SUBTITLE_PX = 17
+LABEL_PX = 17
+CELL_PX = 15
+FOOTER_PX = 17
+SMALL_PX = 14
+
+LEFT = 125  # room for "layer 12" / token labels
+RIGHT = 95  # room for the colour bar
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
+HEADER = 150  # title and three subtitle lines
+LINE = 30
 
 MAX_COLUMNS_PER_ROW = 24  # more tokens than this wrap onto another panel
 MAX_WRAPPED_COLUMNS = 72  # beyond this, a window around the word (and the image says so)
@@ -54,14 +63,66 @@ MAX_GRID_TOKENS = 64
 MAX_LABEL_CHARS = 12
 
 
-def _font_families() -> list[str]:
-    # Prefer fonts with Hangul/CJK glyphs when the machine has them (the Docker image installs one).
-    wanted = ["DejaVu Sans", "Noto Sans CJK KR", "NanumGothic", "Noto Sans KR"]
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [name for name in wanted if name in installed] or ["sans-serif"]
+def _rgb(colour: str) -> tuple[int, int, int]:
+    value = int(colour.lstrip("#"), 16)
+    return (value >> 16) & 255, (value >> 8) & 255, value & 255
 
 
-FONT_FAMILIES = _font_families()
+_LUT = (colormaps["cividis"](np.linspace(0, 1, 256))[:, :3] * 255).round().astype(np.uint8)
+_LUT_DARK_TEXT = (0.2126 * _LUT[:, 0] + 0.7152 * _LUT[:, 1] + 0.0722 * _LUT[:, 2]) > 128
+_BG = np.array(_rgb(BACKGROUND), dtype=np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------- fonts
+
+
+def _font_files() -> list[tuple[str, str]]:
+    """(regular, bold) font files in fallback order: DejaVu, then a Hangul/CJK font if installed."""
+    ttf = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    files = [(os.path.join(ttf, "DejaVuSans.ttf"), os.path.join(ttf, "DejaVuSans-Bold.ttf"))]
+    for family in ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "Noto Sans CJK JP"):
+        try:
+            path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        files.append((path, path))
+        break
+    return files
+
+
+FONT_FILES = _font_files()
+
+
+@lru_cache(maxsize=None)
+def _charmap(path: str) -> frozenset[int]:
+    return frozenset(FT2Font(path).get_charmap())
+
+
+_local = threading.local()
+
+
+def _font(index: int, size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    """Fonts per thread: a FreeType face must not be used by two threads at once."""
+    cache: dict[tuple[int, int, bool], ImageFont.FreeTypeFont] = _local.__dict__.setdefault("fonts", {})
+    key = (index, size, bold)
+    if key not in cache:
+        cache[key] = ImageFont.truetype(FONT_FILES[index][1 if bold else 0], size)
+    return cache[key]
+
+
+def _runs(text: str) -> list[tuple[int, str]]:
+    """Split text into runs for the first font that has each character (DejaVu lacks Hangul)."""
+    runs: list[tuple[int, str]] = []
+    for char in text:
+        index = next((i for i, (path, _) in enumerate(FONT_FILES) if ord(char) in _charmap(path)), 0)
+        if runs and runs[-1][0] == index:
+            runs[-1] = (index, runs[-1][1] + char)
+        else:
+            runs.append((index, char))
+    return runs
+
+
+# ------------------------------------------------------------------------------------------- helpers
 
 
 @dataclass(frozen=True)
@@ -73,9 +134,6 @@ class Image:
     height: int
     filename: str
     alt_text: str
-
-
-# ------------------------------------------------------------------------------------------ helpers
 
 
 def short(token: str, limit: int = MAX_LABEL_CHARS) -> str:
@@ -96,143 +154,216 @@ def quoted(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
-def _luminance(rgba: np.ndarray) -> np.ndarray:
-    return 0.2126 * rgba[..., 0] + 0.7152 * rgba[..., 1] + 0.0722 * rgba[..., 2]
+def _printable(text: str) -> str:
+    """Control characters (tabs, newlines, zero-width marks) would draw as boxes or break lines."""
+    return "".join(" " if not ch.isprintable() else ch for ch in text)
 
 
 class Canvas:
-    """A figure laid out top to bottom in inches, so the size is known before anything is drawn."""
+    """An RGB image with text and heatmap drawing, laid out top to bottom in pixels."""
 
-    LEFT_IN = 1.25
-    RIGHT_IN = 0.95
+    def __init__(self, height: int) -> None:
+        self.width = WIDTH
+        self.height = int(height)
+        self.image = PILImage.new("RGB", (self.width, self.height), BACKGROUND)
+        self.draw = ImageDraw.Draw(self.image)
 
-    def __init__(self, blocks_in: Sequence[float]) -> None:
-        self.height_in = sum(blocks_in)
-        self.fig = Figure(figsize=(WIDTH_IN, self.height_in), dpi=DPI, facecolor=BACKGROUND)
-        FigureCanvasAgg(self.fig)
-        self._tops: list[float] = []
-        top = self.height_in
-        for block in blocks_in:
-            self._tops.append(top)
-            top -= block
-        self._blocks = list(blocks_in)
+    # ---------------------------------------------------------------------------------- text
 
-    def y(self, inches_from_top: float) -> float:
-        return 1.0 - inches_from_top / self.height_in
+    def text_width(self, text: str, size: int, bold: bool = False) -> float:
+        return sum(_font(i, size, bold).getlength(run) for i, run in _runs(_printable(text)))
 
-    def axes(self, block: int, *, pad_top: float = 0.0, pad_bottom: float = 0.0, left: float | None = None,
-             right: float | None = None):  # noqa: ANN201 - matplotlib Axes
-        left_in = self.LEFT_IN if left is None else left
-        right_in = self.RIGHT_IN if right is None else right
-        top = self._tops[block] - pad_top
-        height = self._blocks[block] - pad_top - pad_bottom
-        ax = self.fig.add_axes(
-            (left_in / WIDTH_IN, (top - height) / self.height_in, (WIDTH_IN - left_in - right_in) / WIDTH_IN,
-             height / self.height_in)
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        size: int,
+        colour: str = FOREGROUND,
+        bold: bool = False,
+        align: str = "l",
+        valign: str = "s",
+        max_width: float | None = None,
+    ) -> None:
+        """Draw ``text`` with (x, y) at its left/middle/right ``align`` and baseline/middle ``valign``,
+        shortened with an ellipsis if it would be wider than ``max_width`` pixels."""
+        text = _printable(text)
+        if max_width is not None and self.text_width(text, size, bold) > max_width:
+            text = self._shorten(text, size, bold, max_width)
+        runs = _runs(text)
+        total = sum(_font(i, size, bold).getlength(run) for i, run in runs)
+        start = x - (total / 2 if align == "m" else total if align == "r" else 0)
+        for index, run in runs:
+            font = _font(index, size, bold)
+            self.draw.text((start, y), run, font=font, fill=colour, anchor="l" + ("m" if valign == "m" else "s"))
+            start += font.getlength(run)
+
+    def _shorten(self, text: str, size: int, bold: bool, max_width: float) -> str:
+        low, high = 0, len(text)
+        while low < high:  # the longest prefix that fits with its ellipsis
+            middle = (low + high + 1) // 2
+            if self.text_width(text[:middle].rstrip() + "\u2026", size, bold) <= max_width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low].rstrip() + "\u2026"
+
+    def rotated_text(self, x: float, y: float, text: str, *, size: int, colour: str, bold: bool = False,
+                     angle: float = 50) -> None:
+        """Text rising to the right, its end at (x, y): how long token labels fit under narrow columns."""
+        text = _printable(text)
+        width = int(math.ceil(self.text_width(text, size, bold))) + 4
+        height = size + 8
+        mask = PILImage.new("L", (width, height), 0)
+        draw = ImageDraw.Draw(mask)
+        cursor = 2.0
+        for index, run in _runs(text):
+            font = _font(index, size, bold)
+            draw.text((cursor, size + 2), run, font=font, fill=255, anchor="ls")
+            cursor += font.getlength(run)
+        turned = mask.rotate(angle, resample=PILImage.Resampling.BICUBIC, expand=True)
+        # The text's end (its right edge) ends up in the top-right corner of the turned box.
+        left = int(x - turned.width)
+        top = int(y)
+        self.image.paste(PILImage.new("RGB", turned.size, colour), (left, top), turned)
+
+    def vertical_text(self, x: float, y: float, text: str, *, size: int, colour: str) -> None:
+        """Text reading bottom to top, centred on (x, y)."""
+        width = int(math.ceil(self.text_width(text, size))) + 4
+        mask = PILImage.new("L", (width, size + 8), 0)
+        ImageDraw.Draw(mask).text((2, size + 2), text, font=_font(0, size, False), fill=255, anchor="ls")
+        turned = mask.rotate(90, expand=True)
+        self.image.paste(
+            PILImage.new("RGB", turned.size, colour), (int(x - turned.width / 2), int(y - turned.height / 2)), turned
         )
-        ax.set_facecolor(BACKGROUND)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        ax.tick_params(length=0, colors=MUTED, labelsize=LABEL_PT)
-        return ax
 
-    def text(self, x_in: float, y_in_from_top: float, text: str, **kwargs: object) -> None:
-        kwargs.setdefault("color", FOREGROUND)
-        kwargs.setdefault("va", "top")
-        kwargs.setdefault("family", FONT_FAMILIES)
-        self.fig.text(x_in / WIDTH_IN, self.y(y_in_from_top), text, parse_math=False, **kwargs)
+    # ------------------------------------------------------------------------------ heatmaps
 
-    def colorbar(self, block: int, norm: Normalize, label: str, *, pad_top: float, pad_bottom: float) -> None:
-        top = self._tops[block] - pad_top
-        height = self._blocks[block] - pad_top - pad_bottom
-        cax = self.fig.add_axes(
-            ((WIDTH_IN - 0.62) / WIDTH_IN, (top - height) / self.height_in, 0.16 / WIDTH_IN,
-             height / self.height_in)
-        )
-        bar = self.fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=CMAP), cax=cax)
-        bar.outline.set_visible(False)
-        cax.tick_params(length=0, colors=MUTED, labelsize=LABEL_PT - 2)
-        bar.set_label(label, color=MUTED, fontsize=LABEL_PT - 2, family=FONT_FAMILIES, parse_math=False)
+    def heatmap(
+        self,
+        box: tuple[int, int, int, int],
+        data: np.ndarray,
+        vmax: float,
+        *,
+        gamma: float = 1.0,
+        separators: bool = True,
+        annotate: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fill ``box`` (left, top, right, bottom) with one cell per value of ``data`` (NaN = background).
+
+        Returns the pixel edges of the columns and rows, for labels and outlines.
+        """
+        left, top, right, bottom = box
+        rows, cols = data.shape
+        scaled = np.clip(np.nan_to_num(data, nan=0.0) / (vmax or 1.0), 0.0, 1.0) ** gamma
+        index = np.rint(scaled * 255).astype(np.intp)
+        colours = _LUT[index]
+        colours[~np.isfinite(data)] = _BG
+        x_edges = np.linspace(left, right, cols + 1).round().astype(int)
+        y_edges = np.linspace(top, bottom, rows + 1).round().astype(int)
+        x_of = np.searchsorted(x_edges, np.arange(left, right), side="right") - 1
+        y_of = np.searchsorted(y_edges, np.arange(top, bottom), side="right") - 1
+        pixels = colours[y_of][:, x_of]
+        if separators and min((right - left) / cols, (bottom - top) / rows) >= 8:
+            # Thin background lines keep neighbouring dark cells apart.
+            pixels[np.isin(np.arange(top, bottom), y_edges[1:-1] - 1)] = _BG
+            pixels[:, np.isin(np.arange(left, right), x_edges[1:-1] - 1)] = _BG
+        self.image.paste(PILImage.fromarray(np.ascontiguousarray(pixels), "RGB"), (left, top))
+        if annotate:
+            for r in range(rows):
+                for c in range(cols):
+                    value = data[r, c]
+                    if not np.isfinite(value):
+                        continue
+                    colour = DARK_TEXT if _LUT_DARK_TEXT[index[r, c]] else FOREGROUND
+                    self.draw.text(
+                        ((x_edges[c] + x_edges[c + 1]) / 2, (y_edges[r] + y_edges[r + 1]) / 2),
+                        f"{value:.2f}",
+                        font=_font(0, CELL_PX, False),
+                        fill=colour,
+                        anchor="mm",
+                    )
+        return x_edges, y_edges
+
+    def outline(self, box: tuple[float, float, float, float], colour: str, width: int) -> None:
+        self.draw.rectangle(box, outline=colour, width=width)
+
+    def colorbar(self, top: int, bottom: int, vmax: float, label: str, *, gamma: float = 1.0) -> None:
+        left, right = WIDTH - 62, WIDTH - 46
+        height = bottom - top
+        if height < 20:
+            return
+        ramp = np.linspace(1.0, 0.0, height)[:, None]
+        index = np.rint(ramp * 255).astype(np.intp)
+        strip = np.repeat(_LUT[index[:, 0]][:, None, :], right - left, axis=1)
+        self.image.paste(PILImage.fromarray(np.ascontiguousarray(strip), "RGB"), (left, top))
+        for tick in _ticks(vmax):
+            fraction = (tick / vmax) ** gamma if vmax else 0.0
+            y = bottom - fraction * height
+            self.draw.line((right, y, right + 4, y), fill=MUTED, width=1)
+            label = f"{tick:.3f}".rstrip("0").rstrip(".") or "0"
+            self.text(right + 7, y, label, size=SMALL_PX - 2, colour=MUTED, valign="m")
+        self.vertical_text(left - 12, (top + bottom) / 2, label, size=SMALL_PX - 1, colour=MUTED)
 
     def png(self) -> tuple[bytes, int, int]:
         buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND)
-        width, height = self.fig.canvas.get_width_height()
-        return buffer.getvalue(), width, height
+        self.image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+        return buffer.getvalue(), self.width, self.height
 
 
-HEADER_IN = 1.2
-LINE_IN = 0.3
+def _ticks(vmax: float) -> list[float]:
+    if vmax <= 0:
+        return [0.0]
+    raw = vmax / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [i * step for i in range(int(vmax / step + 1e-9) + 1)]
 
 
 def _header(canvas: Canvas, title: str, subtitle: Sequence[str]) -> None:
-    canvas.text(0.35, 0.2, _fit(title, 80), fontsize=TITLE_PT, fontweight="bold")
+    canvas.text(35, 40, title, size=TITLE_PX, bold=True, max_width=WIDTH - 70)
     for i, line in enumerate(subtitle):
-        canvas.text(0.35, 0.62 + i * LINE_IN, _fit(line), fontsize=SUBTITLE_PT, color=MUTED)
+        canvas.text(35, 75 + i * LINE, line, size=SUBTITLE_PX, colour=MUTED, max_width=WIDTH - 70)
 
 
-def _footer(canvas: Canvas, start_in: float, lines: Sequence[str]) -> None:
+def _footer_height(lines: Sequence[str]) -> int:
+    return 50 + LINE * len(lines)  # the lines, and the "BERT Lens" mark below them
+
+
+def _footer(canvas: Canvas, start: int, lines: Sequence[str]) -> None:
     for i, line in enumerate(lines):
-        canvas.text(0.35, start_in + 0.12 + i * LINE_IN, _fit(line, 104), fontsize=FOOTER_PT)
-    canvas.text(WIDTH_IN - 0.3, canvas.height_in - 0.1, "BERT Lens", fontsize=10, color=MUTED, ha="right",
-                va="bottom")
+        canvas.text(35, start + 30 + i * LINE, line, size=FOOTER_PX, max_width=WIDTH - 70)
+    canvas.text(WIDTH - 30, canvas.height - 12, "BERT Lens", size=SMALL_PX, colour=MUTED, align="r")
 
 
-def _labels_fit(labels: Sequence[str], cell_in: float, fontsize: float) -> bool:
-    char_in = fontsize * 0.62 / 72  # DejaVu Sans average advance, generous
-    return max((len(label) for label in labels), default=0) * char_in <= cell_in * 0.95
+def _labels_fit(labels: Sequence[str], cell: float, size: int) -> bool:
+    return max((len(label) for label in labels), default=0) * size * 0.62 <= cell * 0.95
 
 
-def _heatmap(
-    ax,  # noqa: ANN001 - matplotlib Axes
-    data: np.ndarray,
-    norm: Normalize,
-    *,
-    row_labels: Sequence[str],
-    col_labels: Sequence[str],
-    highlight_cols: Sequence[int] = (),
-    highlight_row: int | None = None,
-    annotate: bool,
-    rotate: bool,
-) -> None:
-    rows, cols = data.shape
-    ax.imshow(data, cmap=CMAP, norm=norm, aspect="auto", interpolation="nearest")
-    ax.set_xlim(-0.5, cols - 0.5)
-    ax.set_ylim(rows - 0.5, -0.5)
-    ax.set_yticks(range(rows), row_labels, family=FONT_FAMILIES, parse_math=False)
-    ax.set_xticks(
-        range(cols),
-        col_labels,
-        family=FONT_FAMILIES,
-        parse_math=False,
-        rotation=50 if rotate else 0,
-        ha="right" if rotate else "center",
-        rotation_mode="anchor",
-    )
-    # Thin separators in the background colour keep neighbouring dark cells apart.
-    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
-    ax.grid(which="minor", color=BACKGROUND, linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    for index, label in enumerate(ax.get_xticklabels()):
-        if index in highlight_cols:
-            label.set_color(ACCENT)
-            label.set_fontweight("bold")
-    if highlight_row is not None:
-        ax.add_patch(Rectangle((-0.5, highlight_row - 0.5), cols, 1, fill=False, edgecolor=FOREGROUND,
-                               linewidth=2.5, clip_on=False))
-        ax.get_yticklabels()[highlight_row].set_color(FOREGROUND)
-        ax.get_yticklabels()[highlight_row].set_fontweight("bold")
-    if annotate:
-        colours = CMAP(norm(data))
-        dark = _luminance(colours) > 0.5
-        for r in range(rows):
-            for c in range(cols):
-                value = data[r, c]
-                if not np.isfinite(value):
-                    continue
-                ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=CELL_PT, parse_math=False,
-                        color="#111214" if dark[r, c] else FOREGROUND)
+def _column_labels(canvas: Canvas, x_edges: np.ndarray, y: int, labels: Sequence[str], highlight: Sequence[int],
+                   rotate: bool) -> None:
+    for c, label in enumerate(labels):
+        centre = (x_edges[c] + x_edges[c + 1]) / 2
+        own = c in highlight
+        colour, bold = (ACCENT, True) if own else (MUTED, False)
+        if rotate:
+            canvas.rotated_text(centre + 6, y + 4, label, size=LABEL_PX - 1, colour=colour, bold=bold)
+        else:
+            canvas.text(centre, y + 22, label, size=LABEL_PX, colour=colour, bold=bold, align="m")
+
+
+def _row_labels(canvas: Canvas, y_edges: np.ndarray, x: int, labels: Sequence[str], *, highlight: int | None = None,
+                accent: Sequence[int] = (), size: int = LABEL_PX) -> None:
+    for r, label in enumerate(labels):
+        middle = (y_edges[r] + y_edges[r + 1]) / 2
+        if r in accent:
+            colour, bold = ACCENT, True
+        elif r == highlight:
+            colour, bold = FOREGROUND, True
+        else:
+            colour, bold = MUTED, False
+        canvas.text(x, middle, label, size=size, colour=colour, bold=bold, align="r", valign="m")
 
 
 def _window(count: int, focus: Sequence[int], size: int) -> tuple[int, int]:
@@ -248,10 +379,6 @@ def _chunks(count: int, per_row: int) -> list[tuple[int, int]]:
     panels = max(1, math.ceil(count / per_row))
     size = math.ceil(count / panels)
     return [(i, min(count, i + size)) for i in range(0, count, size)]
-
-
-def _token_labels(word: WordAttention) -> list[str]:
-    return [short(t) for t in word.tokens]
 
 
 def _word_columns(word: WordAttention) -> list[int]:
@@ -282,10 +409,6 @@ def _sink_tip(word: WordAttention) -> str | None:
     )
 
 
-def _fit(line: str, chars: int = 96) -> str:
-    return line if len(line) <= chars else line[: chars - 1].rstrip() + "\u2026"
-
-
 def _pieces_note(word: WordAttention) -> str | None:
     if word.span.pieces < 2:
         return None
@@ -296,6 +419,11 @@ def _pieces_note(word: WordAttention) -> str | None:
 def _sentence_title(prefix: str, text: str, width: int = 64) -> tuple[str, bool]:
     lines, cut = clip_text(text, width, 1)
     return f"{prefix} {quoted(lines[0])}", cut
+
+
+def _vmax(data: np.ndarray) -> float:
+    finite = data[np.isfinite(data)]
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
 # ---------------------------------------------------------------------------- layers/heads x tokens
@@ -312,23 +440,22 @@ def _rows_figure(
 ) -> Image:
     word = result.word
     analysis = result.analysis
-    labels = _token_labels(word)
+    labels = [short(t) for t in word.tokens]
     own_cols = _word_columns(word)
     start, stop = _window(len(labels), own_cols, MAX_WRAPPED_COLUMNS)
     chunks = [(start + a, start + b) for a, b in _chunks(stop - start, MAX_COLUMNS_PER_ROW)]
     per_row = max(b - a for a, b in chunks)
-    plot_in = WIDTH_IN - Canvas.LEFT_IN - Canvas.RIGHT_IN
-    cell_in = plot_in / per_row
-    rotate = not _labels_fit(labels[start:stop], cell_in, LABEL_PT)
-    label_in = 1.05 if rotate else 0.45
-    row_in = 0.42 if len(row_labels) <= 8 else 0.34
-    annotate = cell_in >= 0.5 and len(row_labels) <= 16
+    cell = PLOT_WIDTH / per_row
+    rotate = not _labels_fit(labels[start:stop], cell, LABEL_PX)
+    label_px = 105 if rotate else 45
+    row_px = 42 if len(row_labels) <= 8 else 34
+    annotate = cell >= 50 and len(row_labels) <= 16
 
-    sentence_line, cut = _sentence_title("in", analysis.sentence.text)
+    sentence_line, cut = _sentence_title("in", analysis.sentence.text, width=90)
     subtitle = [
-        f"{analysis.model} \u00b7 {what}",
-        f"{_specials_label(word.hide_special, word.heads.is_distribution)} \u00b7 "
-        f"{analysis.num_layers} layers \u00d7 {analysis.num_heads} heads \u00b7 {sentence_line}",
+        sentence_line,
+        f"{analysis.model} \u00b7 {analysis.num_layers} layers \u00d7 {analysis.num_heads} heads",
+        f"{what} \u00b7 {_specials_label(word.hide_special, word.heads.is_distribution)}",
     ]
     notes = [_top_line(word, f"layer {word.layer + 1}, {word.heads.label(analysis.num_heads)}")]
     if (tip := _sink_tip(word)) is not None and result.resolved.view != "rollout":
@@ -339,35 +466,29 @@ def _rows_figure(
         notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(labels)}, around the word.")
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
-    if word.analysis.sentence.unknown_count:
-        notes.append(f"{word.analysis.sentence.unknown_count} character(s) unknown to this model's vocabulary: [UNK].")
+    if analysis.sentence.unknown_count:
+        notes.append(f"{analysis.sentence.unknown_count} character(s) unknown to this model's vocabulary: [UNK].")
 
-    panel_in = [len(row_labels) * row_in + label_in + 0.25 for _ in chunks]
-    canvas = Canvas([HEADER_IN, *panel_in, 0.25 + LINE_IN * len(notes)])
+    panel_px = len(row_labels) * row_px + label_px + 25
+    height = HEADER + panel_px * len(chunks) + _footer_height(notes)
+    canvas = Canvas(height)
     _header(canvas, title, subtitle)
-    finite = data[:, start:stop]
-    vmax = float(np.nanmax(finite)) if finite.size and np.nanmax(finite) > 0 else 1.0
-    norm = Normalize(vmin=0.0, vmax=vmax)
-    for i, (a, b) in enumerate(chunks):
-        ax = canvas.axes(1 + i, pad_top=0.1, pad_bottom=label_in + 0.15)
-        _heatmap(
-            ax,
-            data[:, a:b],
-            norm,
-            row_labels=row_labels,
-            col_labels=labels[a:b],
-            highlight_cols=[c - a for c in own_cols if a <= c < b],
-            highlight_row=highlight_row,
-            annotate=annotate,
-            rotate=rotate,
-        )
-    canvas.colorbar(1, norm, colour_label, pad_top=0.1, pad_bottom=label_in + 0.15)
-    _footer(canvas, HEADER_IN + sum(panel_in), notes)
+    vmax = _vmax(data[:, start:stop])
+    top = HEADER
+    for a, b in chunks:
+        box = (LEFT, top + 10, LEFT + round(PLOT_WIDTH * (b - a) / per_row), top + 10 + len(row_labels) * row_px)
+        x_edges, y_edges = canvas.heatmap(box, data[:, a:b], vmax, annotate=annotate)
+        _row_labels(canvas, y_edges, LEFT - 10, row_labels, highlight=highlight_row)
+        _column_labels(canvas, x_edges, box[3], labels[a:b], [c - a for c in own_cols if a <= c < b], rotate)
+        if highlight_row is not None:
+            canvas.outline((box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
+                           FOREGROUND, 3)
+        top += panel_px
+    canvas.colorbar(HEADER + 10, HEADER + 10 + len(row_labels) * row_px, vmax, colour_label)
+    _footer(canvas, HEADER + panel_px * len(chunks), notes)
     png, width, height = canvas.png()
-    top = ", ".join(f"{t.token} {t.weight:.2f}" for t in word.top(3))
-    alt = (
-        f"{title} {subtitle[0]}. In layer {word.layer + 1} {word.span.text!r} attends most to {top}."
-    )
+    top3 = ", ".join(f"{t.token} {t.weight:.2f}" for t in word.top(3))
+    alt = f"{title} {subtitle[0]}. In layer {word.layer + 1} {word.span.text!r} attends most to {top3}."
     return Image(png, width, height, f"bertlens-{result.resolved.view}.png", alt[:1000])
 
 
@@ -379,14 +500,12 @@ def render_attention(result: AttentionResult) -> Image:
         return _grid_figure(result)
     word = result.word
     analysis = result.analysis
-    heads_text = word.heads.label(analysis.num_heads)
     if view == "heads":
         layer = word.layer
-        data = word.per_head[layer]
         highlight = word.heads.head if word.heads.agg == "head" else None
         return _rows_figure(
             result,
-            data,
+            word.per_head[layer],
             [f"head {h + 1}" for h in range(analysis.num_heads)],
             highlight,
             f"Each head's attention from {quoted(word.span.text)}, layer {layer + 1}",
@@ -394,11 +513,12 @@ def render_attention(result: AttentionResult) -> Image:
             + (", each rescaled" if word.hide_special else ""),
             "attention weight",
         )
+    layer_labels = [f"layer {i + 1}" for i in range(analysis.num_layers)]
     if view == "rollout":
         return _rows_figure(
             result,
             word.rows,
-            [f"layer {i + 1}" for i in range(analysis.num_layers)],
+            layer_labels,
             word.layer,
             f"Attention rollout from {quoted(word.span.text)}",
             "rollout (Abnar & Zuidema 2020): mean of heads + residual, multiplied through layers",
@@ -407,10 +527,10 @@ def render_attention(result: AttentionResult) -> Image:
     return _rows_figure(
         result,
         word.rows,
-        [f"layer {i + 1}" for i in range(analysis.num_layers)],
+        layer_labels,
         word.layer,
         f"Where {quoted(word.span.text)} looks, layer by layer",
-        f"word view: {heads_text} \u00b7 layer {word.layer + 1} outlined",
+        f"word view: {word.heads.label(analysis.num_heads)} \u00b7 layer {word.layer + 1} outlined",
         "attention weight" if word.heads.agg != "max" else "max weight over heads",
     )
 
@@ -423,47 +543,43 @@ def _matrix_figure(result: AttentionResult) -> Image:
     analysis = result.analysis
     matrix, keep = layer_matrix(analysis, word.layer, word.heads, hide_special=word.hide_special)
     labels = [short(analysis.sentence.tokens[i]) for i in keep]
-    own = [p for p, index in enumerate(keep) if int(index) in set(word.span.token_indices)]
+    own_tokens = set(word.span.token_indices)
+    own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
     start, stop = _window(len(labels), own, MAX_MATRIX_TOKENS)
     matrix = matrix[start:stop, start:stop]
     labels = labels[start:stop]
     own = [p - start for p in own if start <= p < stop]
     count = len(labels)
-    plot_in = WIDTH_IN - Canvas.LEFT_IN - Canvas.RIGHT_IN
-    cell_in = plot_in / count
-    rotate = not _labels_fit(labels, cell_in, LABEL_PT)
-    label_in = 1.05 if rotate else 0.45
-    heat_in = min(plot_in, max(3.0, count * 0.42))
-    annotate = cell_in >= 0.55 and heat_in / count >= 0.38
+    cell = PLOT_WIDTH / count
+    rotate = not _labels_fit(labels, cell, LABEL_PX)
+    label_px = 105 if rotate else 45
+    heat_px = int(min(PLOT_WIDTH, max(300, count * 42)))
+    annotate = cell >= 55 and heat_px / count >= 38
 
-    sentence_line, cut = _sentence_title("in", analysis.sentence.text)
+    sentence_line, cut = _sentence_title("in", analysis.sentence.text, width=90)
     subtitle = [
+        sentence_line,
         f"{analysis.model} \u00b7 matrix view: layer {word.layer + 1} of {analysis.num_layers}, "
         f"{word.heads.label(analysis.num_heads)}",
-        f"rows attend to columns \u00b7 {_specials_label(word.hide_special, word.heads.is_distribution)} \u00b7 "
-        f"{sentence_line}",
+        f"rows attend to columns \u00b7 {_specials_label(word.hide_special, word.heads.is_distribution)}",
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined; each row sums to 1 before any hiding."]
     if (start, stop) != (0, len(keep)):
         notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word.")
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
-    canvas = Canvas([HEADER_IN, heat_in + label_in + 0.3, 0.25 + LINE_IN * len(notes)])
+    body = heat_px + label_px + 30
+    canvas = Canvas(HEADER + body + _footer_height(notes))
     _header(canvas, f"Who attends to whom, layer {word.layer + 1}", subtitle)
-    vmax = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
-    norm = Normalize(0.0, vmax)
-    ax = canvas.axes(1, pad_top=0.15, pad_bottom=label_in + 0.15)
-    _heatmap(ax, matrix, norm, row_labels=labels, col_labels=labels, highlight_cols=own, annotate=annotate,
-             rotate=rotate)
-    for label_index, label in enumerate(ax.get_yticklabels()):
-        if label_index in own:
-            label.set_color(ACCENT)
-            label.set_fontweight("bold")
+    vmax = _vmax(matrix)
+    box = (LEFT, HEADER + 15, LEFT + PLOT_WIDTH, HEADER + 15 + heat_px)
+    x_edges, y_edges = canvas.heatmap(box, matrix, vmax, annotate=annotate)
+    _row_labels(canvas, y_edges, LEFT - 10, labels, accent=own)
+    _column_labels(canvas, x_edges, box[3], labels, own, rotate)
     if own:
-        ax.add_patch(Rectangle((-0.5, min(own) - 0.5), count, max(own) - min(own) + 1, fill=False,
-                               edgecolor=ACCENT, linewidth=2.5, clip_on=False))
-    canvas.colorbar(1, norm, "attention weight", pad_top=0.15, pad_bottom=label_in + 0.15)
-    _footer(canvas, HEADER_IN + heat_in + label_in + 0.3, notes)
+        canvas.outline((box[0] - 2, y_edges[min(own)] - 2, box[2] + 1, y_edges[max(own) + 1] + 1), ACCENT, 3)
+    canvas.colorbar(box[1], box[3], vmax, "attention weight")
+    _footer(canvas, HEADER + body, notes)
     png, width, height = canvas.png()
     alt = f"Attention matrix of layer {word.layer + 1} for {analysis.sentence.text!r}, {analysis.model}."
     return Image(png, width, height, "bertlens-matrix.png", alt[:1000])
@@ -474,59 +590,89 @@ def _grid_figure(result: AttentionResult) -> Image:
     word = result.word
     analysis = result.analysis
     matrices, keep = all_heads(analysis, hide_special=word.hide_special)
-    own = [p for p, index in enumerate(keep) if int(index) in set(word.span.token_indices)]
+    own_tokens = set(word.span.token_indices)
+    own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
     start, stop = _window(len(keep), own, MAX_GRID_TOKENS)
     matrices = matrices[:, :, start:stop, start:stop]
     own = [p - start for p in own if start <= p < stop]
     layers, heads, count, _ = matrices.shape
     gap = max(1, count // 6)
-    # One mosaic image instead of layers*heads axes: one artist to draw instead of a hundred.
-    cell = count + gap
-    mosaic = np.full((layers * cell - gap, heads * cell - gap), np.nan, dtype=np.float32)
+    # One mosaic, gaps as NaN: each thumbnail is count x count cells, thumbnails gap cells apart.
+    step = count + gap
+    mosaic = np.full((layers * step - gap, heads * step - gap), np.nan, dtype=np.float32)
     for layer in range(layers):
         for head in range(heads):
-            mosaic[layer * cell : layer * cell + count, head * cell : head * cell + count] = matrices[layer, head]
-    plot_in = WIDTH_IN - Canvas.LEFT_IN - Canvas.RIGHT_IN
-    heat_in = plot_in * mosaic.shape[0] / mosaic.shape[1]
+            mosaic[layer * step : layer * step + count, head * step : head * step + count] = matrices[layer, head]
+    heat_px = int(PLOT_WIDTH * mosaic.shape[0] / mosaic.shape[1])
 
-    sentence_line, cut = _sentence_title("in", analysis.sentence.text)
+    sentence_line, cut = _sentence_title("in", analysis.sentence.text, width=90)
     subtitle = [
+        sentence_line,
         f"{analysis.model} \u00b7 grid view: {layers} layers \u00d7 {heads} heads, tokens \u00d7 tokens each",
-        f"{_specials_label(word.hide_special, True)} \u00b7 square-root colour scale \u00b7 {sentence_line}",
+        f"{_specials_label(word.hide_special, True)} \u00b7 square-root colour scale",
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined in every thumbnail. Rows attend to columns."]
     if (start, stop) != (0, len(keep)):
         notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word.")
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
-    canvas = Canvas([HEADER_IN, heat_in + 0.75, 0.25 + LINE_IN * len(notes)])
+    body = heat_px + 75
+    canvas = Canvas(HEADER + body + _footer_height(notes))
     _header(canvas, f"Every head at once, for {quoted(word.span.text)}", subtitle)
-    norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
-    ax = canvas.axes(1, pad_top=0.55, pad_bottom=0.2)
-    ax.imshow(mosaic, cmap=CMAP, norm=norm, aspect="auto", interpolation="nearest")
-    centres = [i * cell + (count - 1) / 2 for i in range(max(layers, heads))]
-    ax.set_xticks(centres[:heads], [f"H{h + 1}" for h in range(heads)], family=FONT_FAMILIES, parse_math=False)
-    ax.set_yticks(centres[:layers], [f"L{layer + 1}" for layer in range(layers)], family=FONT_FAMILIES,
-                  parse_math=False)
-    ax.xaxis.tick_top()
-    ax.tick_params(length=0, colors=MUTED, labelsize=LABEL_PT - 1)
-    if own:
-        from matplotlib.collections import PatchCollection
-
-        boxes = [
-            Rectangle((h * cell - 0.5, layer * cell + min(own) - 0.5), count, max(own) - min(own) + 1)
-            for layer in range(layers)
-            for h in range(heads)
-        ]
-        ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolor=ACCENT, linewidth=0.9))
-    canvas.colorbar(1, norm, "attention weight", pad_top=0.55, pad_bottom=0.2)
-    _footer(canvas, HEADER_IN + heat_in + 0.75, notes)
+    box = (LEFT, HEADER + 45, LEFT + PLOT_WIDTH, HEADER + 45 + heat_px)
+    x_edges, y_edges = canvas.heatmap(box, mosaic, 1.0, gamma=0.5, separators=False)
+    for head in range(heads):
+        centre = (x_edges[head * step] + x_edges[head * step + count]) / 2
+        canvas.text(centre, box[1] - 12, f"H{head + 1}", size=LABEL_PX - 1, colour=MUTED, align="m")
+    for layer in range(layers):
+        middle = (y_edges[layer * step] + y_edges[layer * step + count]) / 2
+        canvas.text(LEFT - 12, middle, f"L{layer + 1}", size=LABEL_PX - 1, colour=MUTED, align="r", valign="m")
+        if own:
+            for head in range(heads):
+                canvas.outline(
+                    (x_edges[head * step] - 1, y_edges[layer * step + min(own)] - 1,
+                     x_edges[head * step + count], y_edges[layer * step + max(own) + 1]),
+                    ACCENT,
+                    1,
+                )
+    canvas.colorbar(box[1], box[3], 1.0, "attention weight", gamma=0.5)
+    _footer(canvas, HEADER + body, notes)
     png, width, height = canvas.png()
     alt = f"All {layers * heads} attention heads of {analysis.model} for {analysis.sentence.text!r}."
     return Image(png, width, height, "bertlens-grid.png", alt[:1000])
 
 
 # ------------------------------------------------------------------------------------------ compare
+
+
+def _line_chart(canvas: Canvas, box: tuple[int, int, int, int], values: np.ndarray) -> None:
+    """Cosine per layer: drawn at 3x and scaled down, so the line is smooth without a plotting library."""
+    left, top, right, bottom = box
+    lo = min(0.0, float(values.min()) - 0.05)
+    hi = 1.18
+    scale = 3
+    chart = PILImage.new("RGB", ((right - left) * scale, (bottom - top) * scale), BACKGROUND)
+    draw = ImageDraw.Draw(chart)
+
+    def y_of(value: float) -> float:
+        return (hi - value) / (hi - lo) * (bottom - top)
+
+    xs = np.linspace(0, right - left, len(values) + 2)[1:-1]
+    for tick in (0.0, 0.5, 1.0):
+        y = y_of(tick) * scale
+        draw.line((0, y, chart.width, y), fill=GRIDLINE, width=scale)
+    points = [(float(x) * scale, y_of(float(v)) * scale) for x, v in zip(xs, values, strict=True)]
+    draw.line(points, fill=ACCENT, width=3 * scale, joint="curve")
+    radius = 4 * scale
+    for x, y in points:
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ACCENT)
+    canvas.image.paste(chart.resize((right - left, bottom - top), PILImage.Resampling.LANCZOS), (left, top))
+    for tick in (0.0, 0.5, 1.0):
+        canvas.text(left - 10, top + y_of(tick), f"{tick:.1f}", size=SMALL_PX, colour=MUTED, align="r", valign="m")
+    for i, (x, value) in enumerate(zip(xs, values, strict=True)):
+        canvas.text(left + x, top + y_of(float(value)) - 12, f"{value:.2f}", size=CELL_PX, align="m")
+        canvas.text(left + x, bottom + 22, "emb" if i == 0 else str(i), size=LABEL_PX, colour=MUTED, align="m")
+    canvas.text((left + right) / 2, bottom + 45, "layer", size=SMALL_PX, colour=MUTED, align="m")
 
 
 def render_comparison(comparison: Comparison) -> Image:
@@ -545,56 +691,47 @@ def render_comparison(comparison: Comparison) -> Image:
         f"{cos[-1]:.2f} after layer {layers}."
     )
     subtitle = [
-        f"{analysis.model} \u00b7 mean of {analysis.num_heads} heads \u00b7 {_specials_label(a.hide_special, True)}",
+        f"{analysis.model} \u00b7 {layers} layers \u00d7 {analysis.num_heads} heads",
+        f"word view of each sentence: mean of {analysis.num_heads} heads \u00b7 {_specials_label(a.hide_special, True)}",
         id_line,
     ]
-    row_in = 0.42 if layers <= 8 else 0.32
+    row_px = 42 if layers <= 8 else 32
     panels = []
     for word in (a, b):
-        labels = _token_labels(word)
-        plot_in = WIDTH_IN - Canvas.LEFT_IN - Canvas.RIGHT_IN
+        labels = [short(t) for t in word.tokens]
         start, stop = _window(len(labels), _word_columns(word), MAX_COLUMNS_PER_ROW)
-        cell_in = plot_in / (stop - start)
-        rotate = not _labels_fit(labels[start:stop], cell_in, LABEL_PT)
-        panels.append((word, labels, start, stop, rotate, cell_in))
-    panel_in = [0.45 + layers * row_in + (1.05 if p[4] else 0.45) + 0.15 for p in panels]
-    chart_in = 2.3
+        cell = PLOT_WIDTH / (stop - start)
+        rotate = not _labels_fit(labels[start:stop], cell, LABEL_PX)
+        panels.append((word, labels, start, stop, rotate, cell))
+    panel_px = [45 + layers * row_px + (105 if p[4] else 45) + 15 for p in panels]
+    chart_px = 230
     notes = [lesson, _top_line(a, f"A, layer {layers}", 3), _top_line(b, f"B, layer {layers}", 3)]
+    for word in (a, b):
+        if (tip := _sink_tip(word)) is not None:
+            notes.append(tip)
+            break
     if any((p[2], p[3]) != (0, len(p[1])) for p in panels):
         notes.append(f"Long sentence: showing the {MAX_COLUMNS_PER_ROW} tokens around the word.")
-    canvas = Canvas([HEADER_IN, *panel_in, chart_in, 0.25 + LINE_IN * len(notes)])
+    canvas = Canvas(HEADER + sum(panel_px) + chart_px + _footer_height(notes))
     _header(canvas, f"Same word, different context: {quoted(word_text)}", subtitle)
-    vmax = max(float(p[0].rows[:, p[2] : p[3]].max()) for p in panels) or 1.0
-    norm = Normalize(0.0, vmax)
-    offset = HEADER_IN
-    for i, (word, labels, start, stop, rotate, cell_in) in enumerate(panels):
-        line, _ = _sentence_title("AB"[i] + ":", word.analysis.sentence.text, width=70)
-        canvas.text(0.35, offset + 0.08, line, fontsize=SUBTITLE_PT + 0.5, fontweight="bold")
-        label_in = 1.05 if rotate else 0.45
-        ax = canvas.axes(1 + i, pad_top=0.45, pad_bottom=label_in + 0.15)
+    vmax = max(_vmax(p[0].rows[:, p[2] : p[3]]) for p in panels)
+    offset = HEADER
+    for i, (word, labels, start, stop, rotate, cell) in enumerate(panels):
+        line, _ = _sentence_title("AB"[i] + ":", word.analysis.sentence.text, width=90)
+        canvas.text(35, offset + 22, line, size=SUBTITLE_PX + 1, bold=True, max_width=WIDTH - 70)
+        box = (LEFT, offset + 45, LEFT + PLOT_WIDTH, offset + 45 + layers * row_px)
+        x_edges, y_edges = canvas.heatmap(box, word.rows[:, start:stop], vmax, annotate=cell >= 50)
+        _row_labels(canvas, y_edges, LEFT - 10, [f"layer {j + 1}" for j in range(layers)], highlight=layers - 1)
         own = [c - start for c in _word_columns(word) if start <= c < stop]
-        _heatmap(ax, word.rows[:, start:stop], norm, row_labels=[f"layer {j + 1}" for j in range(layers)],
-                 col_labels=labels[start:stop], highlight_cols=own, highlight_row=layers - 1,
-                 annotate=cell_in >= 0.5, rotate=rotate)
-        offset += panel_in[i]
-    canvas.colorbar(1, norm, "attention weight", pad_top=0.45, pad_bottom=0.6)
-    ax = canvas.axes(3, pad_top=0.45, pad_bottom=0.5)
-    x = np.arange(layers + 1)
-    ax.plot(x, cos, color=ACCENT, marker="o", linewidth=2.5, markersize=7)
-    for xi, value in zip(x, cos, strict=True):
-        ax.annotate(f"{value:.2f}", (xi, value), textcoords="offset points", xytext=(0, 9), ha="center",
-                    color=FOREGROUND, fontsize=CELL_PT, parse_math=False)
-    ax.set_ylim(min(0.0, float(cos.min()) - 0.05), 1.18)
-    ax.set_xlim(-0.4, layers + 0.4)
-    ax.set_xticks(x, ["emb"] + [str(i) for i in range(1, layers + 1)], parse_math=False)
-    ax.set_yticks([0, 0.5, 1.0])
-    ax.grid(axis="y", color="#3a3c42", linewidth=1)
-    ax.set_xlabel("layer", color=MUTED, fontsize=LABEL_PT - 1)
-    canvas.text(0.35, HEADER_IN + sum(panel_in) + 0.05,
-                f"Cosine similarity of {quoted(word_text)} in A vs B, per layer (1 = same vector)",
-                fontsize=SUBTITLE_PT, fontweight="bold")
-    _footer(canvas, HEADER_IN + sum(panel_in) + chart_in, notes)
+        _column_labels(canvas, x_edges, box[3], labels[start:stop], own, rotate)
+        canvas.outline((box[0] - 2, y_edges[-2] - 2, box[2] + 1, y_edges[-1] + 1), FOREGROUND, 3)
+        if i == 0:
+            canvas.colorbar(box[1], box[3], vmax, "attention weight")
+        offset += panel_px[i]
+    canvas.text(35, offset + 25, f"Cosine similarity of {quoted(word_text)} in A vs B, per layer (1 = same vector)",
+                size=SUBTITLE_PX, bold=True)
+    _line_chart(canvas, (LEFT, offset + 55, LEFT + PLOT_WIDTH, offset + chart_px - 55), cos)
+    _footer(canvas, offset + chart_px, notes)
     png, width, height = canvas.png()
     alt = f"{quoted(word_text)} in two sentences with {analysis.model}. {id_line} {lesson}"
     return Image(png, width, height, "bertlens-compare.png", alt[:1000])
-
