@@ -2303,9 +2303,15 @@ class FakeDiscord:
         payload = req.json if isinstance(req.json, dict) else {}
         with self._cond:
             original = self._messages.get(state.original_message_id) if state.original_message_id else None
-        if state.response_type == DEFERRED_CHANNEL_MESSAGE and original is not None and original.loading:
+        if (
+            state.response_type == DEFERRED_CHANNEL_MESSAGE
+            and original is not None
+            and original.loading
+            and not original.deleted
+        ):
             # Discord's compatibility rule: the first follow-up after a "thinking" defer edits the
-            # loading message (keeping its ephemerality) instead of creating a new message.
+            # loading message (keeping its ephemerality) instead of creating a new message. Once
+            # that message is deleted, a follow-up is a new message (discord-api-docs#2739).
             message = self._edit_message(original, payload, req.files, followup_fill=True)
             await self._announce("MESSAGE_UPDATE", message)
         else:

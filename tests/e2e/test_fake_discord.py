@@ -193,6 +193,32 @@ async def test_slash_command_defers_then_follows_up_with_files(fake_discord: Fak
     assert fake.unknown_routes == []
 
 
+async def test_followup_after_deleting_the_loading_message_is_a_new_message(
+    fake_discord: FakeDiscord,
+) -> None:
+    fake = fake_discord
+    bot = make_bot(fake.guild_id)
+
+    @bot.tree.command(
+        name="oops",
+        description="Thinks, gives up, tells only the user",
+        guild=discord.Object(id=fake.guild_id),
+    )
+    async def oops(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.delete_original_response()
+        await interaction.followup.send("sorry, busy", ephemeral=True)
+
+    async with running(bot, fake):
+        handle = fake.push_slash_command("oops")
+        responses = await fake.async_wait_for_responses(handle, 3)
+
+    assert [(r.kind, r.ok) for r in responses] == [("callback", True), ("delete", True), ("followup", True)]
+    loading, followup = fake.messages_for(handle)
+    assert loading.deleted and loading.loading and loading.content == ""
+    assert not followup.deleted and followup.ephemeral and followup.content == "sorry, busy"
+
+
 async def test_autocomplete_answers_with_choices(fake_discord: FakeDiscord) -> None:
     fake = fake_discord
     async with running(make_bot(fake.guild_id), fake):
