@@ -1,0 +1,166 @@
+"""Finding a word the way a reader would: pieces, repeats, capitals, accents, whole words, quotes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.engine import analysis as an
+from bot.engine.errors import EmptyText, OccurrenceOutOfRange, WordNotFound
+
+
+def _sentence(lens, text):
+    (sentence,) = lens.tokenize([text]).sentences
+    return sentence
+
+
+def test_word_split_into_pieces_takes_all_its_tokens(lens):
+    analysis = lens.analyse("tokenization is fun")
+    span = an.find_word(analysis.sentence, "tokenization")
+    assert [analysis.sentence.tokens[i] for i in span.token_indices] == ["token", "##ization"]
+    assert span.pieces == 2
+    assert (span.start, span.end, span.text) == (0, 12, "tokenization")
+
+    result = lens.attention("tokenization is fun", an.AttentionQuery("tokenization"))
+    raw = analysis.attentions.astype(np.float64)
+    expected = raw[:, :, [1, 2], :].mean(axis=2).mean(axis=1)  # pieces averaged, heads averaged
+    np.testing.assert_allclose(result.word.rows, expected, atol=1e-6)
+    np.testing.assert_allclose(result.word.rows.sum(axis=-1), 1.0, atol=1e-5)
+
+
+def test_repeated_word_occurrences(lens):
+    text = "the cat saw the dog and the bird"
+    sentence = _sentence(lens, text)
+    spans = [an.find_word(sentence, "the", k) for k in (1, 2, 3)]
+    assert [s.start for s in spans] == [0, 12, 24]
+    assert all(s.occurrences == 3 for s in spans)
+    assert [s.occurrence for s in spans] == [1, 2, 3]
+    assert [s.token_indices for s in spans] == [(1,), (4,), (7,)]
+    assert len({s.token_indices for s in spans}) == 3
+
+
+@pytest.mark.parametrize("occurrence", [0, 4, -1])
+def test_occurrence_out_of_range(lens, occurrence):
+    sentence = _sentence(lens, "the cat saw the dog and the bird")
+    with pytest.raises(OccurrenceOutOfRange) as info:
+        an.find_word(sentence, "the", occurrence)
+    assert info.value.params == {"word": "the", "occurrence": occurrence, "count": 3}
+    assert "3" in str(info.value)
+
+
+def test_repeated_word_attention_differs_by_occurrence(lens):
+    text = "the cat saw the dog"
+    first = lens.attention(text, an.AttentionQuery("the", occurrence=1))
+    second = lens.attention(text, an.AttentionQuery("the", occurrence=2))
+    assert first.word.span.token_indices != second.word.span.token_indices
+    assert not np.allclose(first.word.rows, second.word.rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("Apple is huge enterprise", "APPLE", "Apple"),
+        ("Apple is huge enterprise", "apple", "Apple"),
+        ("I drank a café au lait", "CAFÉ", "café"),
+        ("I drank a café au lait", "cafe", "café"),
+        ("I drank a CAFE au lait", "café", "CAFE"),
+        ("I drank a cafe\u0301 au lait", "café", "cafe\u0301"),  # decomposed accent in the text
+        ("Straße und Weg", "STRASSE", "Straße"),
+    ],
+)
+def test_case_and_accent_insensitive(lens, text, word, expected):
+    sentence = _sentence(lens, text)
+    span = an.find_word(sentence, word)
+    assert span.text == expected
+    assert text[span.start : span.end] == expected
+    assert span.token_indices
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("I like pineapple juice", "apple"),
+        ("apples are red", "apple"),
+        ("an applesauce jar", "apple"),
+        ("snapple", "apple"),
+    ],
+)
+def test_whole_words_only(lens, text, word):
+    sentence = _sentence(lens, text)
+    with pytest.raises(WordNotFound):
+        an.find_word(sentence, word)
+
+
+def test_whole_word_next_to_punctuation(lens):
+    sentence = _sentence(lens, "(apple), apple! apple-pie")
+    spans = [an.find_word(sentence, "apple", k) for k in (1, 2, 3)]
+    assert [s.start for s in spans] == [1, 9, 16]
+
+
+def test_absent_word_lists_the_words_that_are_there(lens):
+    sentence = _sentence(lens, "Apple is huge enterprise")
+    with pytest.raises(WordNotFound) as info:
+        an.find_word(sentence, "banana")
+    assert info.value.params["available"] == ["Apple", "is", "huge", "enterprise"]
+    message = str(info.value)
+    assert "banana" in message
+    for word in ("Apple", "is", "huge", "enterprise"):
+        assert word in message
+
+
+@pytest.mark.parametrize("word", ["'apple'", '"apple"', "\u201capple\u201d", "`apple`", "  apple  "])
+def test_quotes_and_spaces_around_the_word_are_tolerated(lens, word):
+    sentence = _sentence(lens, "I am eating an apple")
+    span = an.find_word(sentence, word)
+    assert span.text == "apple"
+    assert span.token_indices == (5,)
+
+
+def test_quoted_word_in_the_text_is_found_with_its_quote(lens):
+    # The quotes are only stripped when the word as typed is not there.
+    sentence = _sentence(lens, "he said 'no' twice")
+    span = an.find_word(sentence, "'no'")
+    assert span.text == "'no'"
+    assert [sentence.tokens[i] for i in span.token_indices] == ["'", "no", "'"]
+
+
+@pytest.mark.parametrize("word", ["", "   ", "\n"])
+def test_empty_word_is_rejected(lens, word):
+    sentence = _sentence(lens, "I am eating an apple")
+    with pytest.raises(EmptyText) as info:
+        an.find_word(sentence, word)
+    assert info.value.params == {"what": "word"}
+
+
+def test_word_made_only_of_dropped_characters_is_not_found(lens):
+    sentence = _sentence(lens, "apple \x07 pie")
+    with pytest.raises(WordNotFound):
+        an.find_word(sentence, "\x07")
+
+
+def test_multi_word_phrase(lens):
+    sentence = _sentence(lens, "I live in New York City")
+    span = an.find_word(sentence, "new york")
+    assert span.text == "New York"
+    assert [sentence.tokens[i] for i in span.token_indices] == ["new", "york"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Apple is huge enterprise", ["Apple", "is", "huge", "enterprise"]),
+        ("the cat saw THE dog", ["the", "cat", "saw", "dog"]),
+        ("isn't it state-of-the-art?", ["isn't", "it", "state-of-the-art"]),
+        ("Café CAFE cafe", ["Café"]),
+        ("", []),
+        ("!!! ???", []),
+    ],
+)
+def test_sentence_words(text, words):
+    assert an.sentence_words(text) == words
+
+
+def test_locate_word_needs_no_tokenizer():
+    assert an.locate_word("I am eating an apple", "APPLE") == ("apple", 15, 20, 1)
+    with pytest.raises(WordNotFound):
+        an.locate_word("I am eating an apple", "pear")
