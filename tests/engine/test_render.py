@@ -1,0 +1,195 @@
+"""Rendering: every view is a real PNG of the declared size, awkward text is safe, threads are safe."""
+
+from __future__ import annotations
+
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from bot.engine import analysis as an
+from bot.engine import render
+
+SEED_A = "Apple is huge enterprise"
+SEED_B = "I am eating an apple"
+VIEWS = ["word", "heads", "matrix", "grid", "rollout"]
+LONG = " ".join(["the quick brown fox jumps over the lazy dog"] * 11)  # 99 words, 101 tokens
+
+
+def decode(image: render.Image) -> PILImage.Image:
+    assert image.png.startswith(b"\x89PNG\r\n\x1a\n")
+    picture = PILImage.open(io.BytesIO(image.png))
+    picture.load()
+    assert picture.format == "PNG"
+    return picture
+
+
+def assert_real_picture(image: render.Image) -> None:
+    picture = decode(image)
+    assert picture.size == (image.width, image.height)
+    assert image.width == 1000
+    assert 300 <= image.height <= 4000
+    colours = picture.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) >= 100, "looks blank"
+    # The heatmap uses many cividis shades, not only text antialiasing over the background.
+    pixels = np.asarray(picture.convert("RGB"), dtype=np.int32)
+    background = np.array([0x23, 0x24, 0x28])
+    assert (np.abs(pixels - background).sum(axis=-1) > 60).mean() > 0.05
+
+
+@pytest.fixture
+def notes(monkeypatch):
+    """Every footer line and subtitle line the renderer writes, to check what an image declares."""
+    lines: list[str] = []
+    real_footer, real_header = render._footer, render._header
+
+    def footer(canvas, start_in, footer_lines):
+        lines.extend(footer_lines)
+        return real_footer(canvas, start_in, footer_lines)
+
+    def header(canvas, title, subtitle):
+        lines.append(title)
+        lines.extend(subtitle)
+        return real_header(canvas, title, subtitle)
+
+    monkeypatch.setattr(render, "_footer", footer)
+    monkeypatch.setattr(render, "_header", header)
+    return lines
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("hide", [False, True])
+def test_every_view_renders_a_real_png(lens, view, hide, notes):
+    result, image = lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view, hide_special=hide))
+    assert_real_picture(image)
+    assert image.filename == f"bertlens-{view}.png"
+    assert "Apple" in image.alt_text or "apple" in image.alt_text.lower()
+    assert len(image.alt_text) <= 1000
+    assert any("sentence-transformers/all-MiniLM-L6-v2" in line for line in notes)  # labels its model
+    assert not any(line.startswith("Long sentence") for line in notes)
+
+
+@pytest.mark.parametrize("argv", [{"head": 3}, {"agg": "max"}, {"layer": 1}])
+def test_head_choices_render(lens, argv, notes):
+    _, image = lens.attention_png(SEED_B, an.AttentionQuery("apple", **argv))
+    assert_real_picture(image)
+    label = {"head": "head 3 of 12", "agg": "max over 12 heads", "layer": "layer 1 outlined"}[next(iter(argv))]
+    assert any(label in line for line in notes), notes
+
+
+@pytest.mark.parametrize("hide", [False, True])
+def test_compare_renders_a_real_png(lens, hide, notes):
+    comparison, image = lens.compare_png("apple", SEED_A, SEED_B, hide_special=hide)
+    assert_real_picture(image)
+    assert image.filename == "bertlens-compare.png"
+    assert "6207" in image.alt_text
+    assert any("Token id 6207 in both sentences" in line for line in notes)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_long_sentence_renders_and_says_what_it_cut(lens, view, notes):
+    result, image = lens.attention_png(LONG, an.AttentionQuery("fox", occurrence=6, view=view))
+    assert len(result.analysis.sentence) == 101
+    assert_real_picture(image)
+    assert any("The sentence is shortened in the subtitle." in line for line in notes)
+    if view != "heads":  # every view but heads shows fewer than all 101 tokens and says so
+        assert any(line.startswith("Long sentence: showing tokens") and "of 101" in line for line in notes), notes
+    # The window is centred on the word: its column is inside the shown range.
+    window = next((line for line in notes if line.startswith("Long sentence")), None)
+    if window is not None:
+        first, last = (int(x) for x in window.split("tokens ")[1].split(" of")[0].split("\u2013"))
+        assert first <= result.word.span.token_indices[0] + 1 <= last
+
+
+def test_long_sentence_wraps_into_panels(lens):
+    _, short_image = lens.attention_png(SEED_A, an.AttentionQuery("apple"))
+    _, long_image = lens.attention_png(LONG, an.AttentionQuery("fox", occurrence=6))
+    # 72 shown columns wrap onto three panels of 24: the image is much taller than one panel.
+    assert long_image.height > 2.2 * short_image.height
+
+
+def test_long_compare_declares_its_window(lens, notes):
+    _, image = lens.compare_png("fox", LONG, "a fox")
+    assert_real_picture(image)
+    assert any("Long sentence: showing the 24 tokens around the word." in line for line in notes)
+
+
+AWKWARD = [
+    ("It costs $5 and $10", "costs"),
+    ("a back\\slash and C:\\path\\to", "slash"),
+    ("math $\\alpha$ and $x^2$ here", "math"),
+    ("unbalanced $ \\frac{1}{ and }}{{", "unbalanced"),
+    ("emoji \U0001f600 \U0001f34e apple", "apple"),
+    ("\ud55c\uad6d\uc5b4 \ubb38\uc7a5 \uc0ac\uacfc apple", "apple"),
+    ("line one\nline two\r\n\ttabbed apple", "apple"),
+    ("<b>bold</b> & %s {0} %(x)d", "bold"),
+]
+
+
+@pytest.mark.parametrize(("text", "word"), AWKWARD, ids=[f"awkward{i}" for i in range(len(AWKWARD))])
+def test_awkward_text_renders(lens, text, word):
+    _, image = lens.attention_png(text, an.AttentionQuery(word))
+    assert_real_picture(image)
+
+
+@pytest.mark.parametrize("view", ["heads", "matrix", "grid", "rollout"])
+def test_awkward_text_renders_in_every_view(lens, view):
+    for text, word in (AWKWARD[2], AWKWARD[6]):
+        _, image = lens.attention_png(text, an.AttentionQuery(word, view=view, hide_special=True))
+        assert_real_picture(image)
+
+
+@pytest.mark.parametrize(("text", "word"), [AWKWARD[1], AWKWARD[2], AWKWARD[5]], ids=["slash", "math", "hangul"])
+def test_awkward_text_compare_renders(lens, text, word):
+    _, image = lens.compare_png(word, text, f"{word} again,\n {word} $")
+    assert_real_picture(image)
+
+
+def test_unknown_characters_are_noted(lens, notes):
+    _, image = lens.attention_png("snow \u2603 falls", an.AttentionQuery("snow"))
+    assert_real_picture(image)
+    assert any("unknown to this model's vocabulary" in line for line in notes)
+
+
+def test_clip_text_and_short():
+    assert render.clip_text("a b c", 10, 1) == (["a b c"], False)
+    lines, cut = render.clip_text("word " * 50, 20, 2)
+    assert cut and len(lines) == 2 and lines[-1].endswith("\u2026") and all(len(x) <= 20 for x in lines)
+    assert render.short("enterprise") == "enterprise"
+    assert render.short("internationalization") == "internation\u2026"
+    assert len(render.short("internationalization")) == render.MAX_LABEL_CHARS
+
+
+def test_concurrent_renders_are_identical_to_sequential(lens):
+    jobs = [
+        ("attention", SEED_A, an.AttentionQuery("apple", view="word")),
+        ("attention", SEED_B, an.AttentionQuery("apple", view="heads", hide_special=True)),
+        ("attention", SEED_A, an.AttentionQuery("huge", view="matrix")),
+        ("attention", SEED_B, an.AttentionQuery("eating", view="grid")),
+        ("attention", "tokenization is fun", an.AttentionQuery("tokenization", view="rollout")),
+        ("attention", "\ud55c\uad6d\uc5b4 apple $\\alpha$", an.AttentionQuery("apple", head=4)),
+        ("compare", None, None),
+        ("attention", LONG, an.AttentionQuery("fox", occurrence=3, agg="max")),
+    ]
+
+    def run(job):
+        kind, text, query = job
+        if kind == "compare":
+            return lens.compare_png("apple", SEED_A, SEED_B)[1].png
+        return lens.attention_png(text, query)[1].png
+
+    sequential = [run(job) for job in jobs]
+    assert len(set(sequential)) == len(jobs)
+    barrier = threading.Barrier(len(jobs))
+
+    def together(job):
+        barrier.wait(timeout=30)
+        return run(job)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        concurrent = list(pool.map(together, jobs))
+    for index, (a, b) in enumerate(zip(sequential, concurrent, strict=True)):
+        assert a == b, f"job {index} rendered differently when run concurrently"
