@@ -1,0 +1,294 @@
+"""The offline command line: output, exit codes, and one-line errors.
+
+Most tests call ``bot.cli.main`` in this process (the ``cli`` fixture serves ``MODEL=bundled`` from the
+session's model); a few run the real ``python -m bot`` in a subprocess, which costs seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image as PILImage
+
+SEED_A = "Apple is huge enterprise"
+SEED_B = "I am eating an apple"
+
+
+def one_error_line(run) -> str:
+    assert run.out == ""
+    lines = run.err.splitlines()
+    assert len(lines) == 1, run.err
+    assert "Traceback" not in run.err
+    assert lines[0].startswith("bertlens: ")
+    return lines[0]
+
+
+# ---------------------------------------------------------------------------------------- tokenize
+
+
+def test_tokenize_table(cli):
+    run = cli("tokenize", SEED_A, SEED_B)
+    assert run.code == 0 and run.err == ""
+    out = run.out
+    assert "Model: sentence-transformers/all-MiniLM-L6-v2 (bundled)" in out
+    assert "padded together to 7 tokens" in out
+    assert "input_ids      = [[101, 6207, 2003, 4121, 6960, 102, 0], [101, 1045, 2572, 5983, 2019, 6207, 102]]" in out
+    assert "attention_mask = [[1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1]]" in out
+    assert "Shared ids: 6207 (apple) in sentences 1, 2." in out
+    lines = out.splitlines()
+    header = lines.index("#  token       id    mask  note")
+    assert lines[header + 1].split() == ["0", "[CLS]", "101", "1", "special:", "start"]
+    assert lines[header + 2].split() == ["1", "apple", "6207", "1", "shared", "id"]
+    assert lines[header + 7].split() == ["6", "[PAD]", "0", "0", "padding", "(mask", "0)"]
+    assert cli.loads == [("bundled", cli.loads[0][1])]
+
+
+def test_tokenize_table_notes_pieces(cli):
+    out = cli("tokenize", "Tokenization rocks").out
+    piece = next(line for line in out.splitlines() if "##ization" in line)
+    assert "piece of Tokenization" in piece
+    assert "No token id appears" not in out  # a single sentence has nothing to share
+
+
+def test_tokenize_json(cli):
+    run = cli("tokenize", "--json", SEED_A, SEED_B)
+    assert run.code == 0
+    data = run.json()
+    assert set(data) == {"model", "sentences", "shared_ids"}
+    assert data["model"] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
+    a, b = data["sentences"]
+    for sentence in (a, b):
+        assert set(sentence) == {"text", "tokens", "input_ids", "attention_mask", "special", "subword", "offsets"}
+    assert a["input_ids"] == [101, 6207, 2003, 4121, 6960, 102, 0]
+    assert b["input_ids"] == [101, 1045, 2572, 5983, 2019, 6207, 102]
+    assert a["tokens"] == ["[CLS]", "apple", "is", "huge", "enterprise", "[SEP]", "[PAD]"]
+    assert b["tokens"] == ["[CLS]", "i", "am", "eating", "an", "apple", "[SEP]"]
+    assert a["attention_mask"] == [1, 1, 1, 1, 1, 1, 0]
+    assert a["special"] == [True, False, False, False, False, True, True]
+    assert data["shared_ids"] == [{"id": 6207, "token": "apple", "positions": [[0, 1], [1, 5]]}]
+
+
+def test_tokenize_json_keeps_unicode(cli):
+    data = cli("tokenize", "--json", "café \ud55c\uad6d").json()
+    assert data["sentences"][0]["text"] == "café \ud55c\uad6d"
+
+
+# --------------------------------------------------------------------------------------- attention
+
+
+def test_attention_human_output_and_png(cli):
+    run = cli("attention", SEED_A, "apple", "--hide-special", "--out", "apple.png")
+    assert run.code == 0, run.err
+    out = run.out
+    assert "Word:     'Apple' (occurrence 1 of 1; tokens [1]: apple)" in out
+    assert "mean of 12 heads, [CLS]/[SEP] hidden" in out
+    table = [line for line in out.splitlines() if "layer " in line and line.lstrip("* ").startswith("layer")]
+    assert len(table) == 6 and table[-1].startswith("*layer 6")
+    header = out.splitlines()[out.splitlines().index(table[0]) - 1]
+    assert header.split() == ["apple", "is", "huge", "enterprise"]
+    for row in table:
+        assert sum(float(v) for v in row.split()[2:]) == pytest.approx(1.0, abs=0.003)
+    assert "Most attended in layer 6 (itself aside):" in out
+    picture = PILImage.open(cli.cwd / "apple.png")
+    assert picture.format == "PNG" and picture.size[0] == 1000
+    assert f"Wrote apple.png (1000\u00d7{picture.size[1]})" in out
+
+
+def test_attention_default_png_name(cli):
+    run = cli("attention", SEED_B, "apple", "--view", "matrix")
+    assert run.code == 0
+    assert (cli.cwd / "bertlens-matrix.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_compare_human_output_and_png(cli):
+    run = cli("compare", "apple", SEED_A, SEED_B, "--out", "cmp.png")
+    assert run.code == 0, run.err
+    assert "A: Apple is huge enterprise   ('Apple': ids [6207])" in run.out
+    assert "B: I am eating an apple   ('apple': ids [6207])" in run.out
+    assert "Same token ids" in run.out
+    assert sum(1 for line in run.out.splitlines() if line.strip().startswith("layer ")) == 6
+    assert PILImage.open(cli.cwd / "cmp.png").size[0] == 1000
+
+
+def test_unwritable_out_is_one_line_exit_1(cli):
+    run = cli("attention", SEED_A, "apple", "--out", str(cli.cwd / "missing-dir" / "x.png"))
+    assert run.code == 1
+    assert "cannot write" in one_error_line(run)
+
+
+# -------------------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["attention", "", "apple"], "empty"),
+        (["attention", "   ", "apple"], "empty"),
+        (["attention", SEED_A, ""], "word"),
+        (["attention", SEED_A, "banana"], "Words in it: Apple, is, huge, enterprise"),
+        (["attention", SEED_A, "apple", "--layer", "0"], "layer 0"),
+        (["attention", SEED_A, "apple", "--layer", "7"], "layer 7"),
+        (["attention", SEED_A, "apple", "--head", "13"], "head 13"),
+        (["attention", SEED_A, "apple", "--head", "0"], "head 0"),
+        (["attention", SEED_A, "apple", "--occurrence", "2"], "occurrence 2"),
+        (["attention", "x" * 501, "x"], "501 characters"),
+        (["tokenize", "ok", "y" * 501], "limit is 500"),
+        (["compare", "apple", SEED_A, "a" * 600], "600 characters"),
+        (["compare", "apple", SEED_A, "no fruit here"], "Words in it"),
+        (["compare", "apple", "", SEED_B], "empty"),
+        (["tokenize", ""], "empty"),
+        (["tokenize", "\x00\x01"], "empty"),
+        (["attention", SEED_A], "required"),
+        (["attention"], "required"),
+        (["tokenize"], "required"),
+        (["compare", "apple", SEED_A], "required"),
+        (["attention", SEED_A, "apple", "--layer", "two"], "invalid int"),
+        (["attention", SEED_A, "apple", "--agg", "median"], "invalid choice"),
+        (["attention", SEED_A, "apple", "--view", "3d"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(cli, argv, needle):
+    run = cli(*argv)
+    assert run.code == 2
+    line = one_error_line(run)
+    assert needle in line
+
+
+def test_text_checks_happen_before_loading_the_model(cli):
+    run = cli("attention", "x" * 501, "x")
+    assert run.code == 2
+    assert cli.loads == []
+
+
+def test_max_chars_setting_is_honoured(cli, monkeypatch):
+    monkeypatch.setenv("MAX_CHARS", "20")
+    assert cli("tokenize", "x" * 20).code == 0
+    run = cli("tokenize", "x" * 21)
+    assert run.code == 2 and "limit is 20" in one_error_line(run)
+
+
+def test_bad_settings_are_one_line_exit_2(cli, monkeypatch):
+    monkeypatch.setenv("MAX_CHARS", "lots")
+    monkeypatch.setenv("WORKERS", "0")
+    run = cli("tokenize", "hi")
+    assert run.code == 2
+    line = one_error_line(run)
+    assert "MAX_CHARS" in line and "WORKERS" in line
+
+
+def test_torch_threads_setting_reaches_the_loader(cli, monkeypatch):
+    monkeypatch.setenv("TORCH_THREADS", "1")
+    assert cli("tokenize", "hi").code == 0
+    assert cli.loads == [("bundled", 1)]
+
+
+def test_model_option_overrides_the_environment(cli, monkeypatch):
+    monkeypatch.setenv("MODEL", "nonexistent/model-xyz")
+    assert cli("--model", "bundled", "tokenize", "hi").code == 0
+    assert cli.loads[0][0] == "bundled"
+
+
+def test_unavailable_model_in_process_is_one_line_exit_1(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    run = cli("--model", str(tmp_path / "nowhere"), "tokenize", "hi")
+    assert run.code == 1
+    assert "Cannot load model" in one_error_line(run)
+
+
+def test_version(cli):
+    run = cli("--version")
+    assert run.code == 0 and run.out.startswith("BERT Lens ")
+
+
+# --------------------------------------------------------------------------- the real python -m bot
+
+# Each real run imports torch and loads a model (seconds), so they all start together when this module
+# starts and run in the background while the in-process tests above run; each test then waits for its own.
+SUBPROCESS_RUNS = {
+    "fallback": (["tokenize", "--json", SEED_A, SEED_B], {}),
+    "empty": (["attention", "", "apple"], {"MODEL": "bundled"}),
+    "missing-word": (["attention", SEED_A], {"MODEL": "bundled"}),
+    "too-long": (["tokenize", "z" * 501], {"MODEL": "bundled"}),
+    "unavailable": (["--model", "nonexistent/model-xyz", "tokenize", "hi"], {}),
+}
+
+
+class Finished:
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.stdout, self.stderr = process.communicate(timeout=180)
+        self.returncode = process.returncode
+
+
+@pytest.fixture(scope="module", autouse=True)
+def python_m_bot(tmp_path_factory):
+    """Start every real ``python -m bot`` run of this module at once; yields name -> result getter."""
+    base = tmp_path_factory.mktemp("python-m-bot")
+    home = base / "hf-home"
+    (home / "hub").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MODEL", "DISCORD_TOKEN", "MAX_CHARS", "TORCH_THREADS", "HF_HUB_CACHE", "HF_HOME")}
+    # Offline, with an empty cache: distilbert-base-uncased cannot be found anywhere.
+    env.update(HF_HUB_OFFLINE="1", HF_HOME=str(home), HF_HUB_CACHE=str(home / "hub"), PYTHONIOENCODING="utf-8")
+    processes = {}
+    for name, (argv, extra) in SUBPROCESS_RUNS.items():
+        cwd = base / name
+        cwd.mkdir()
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "bot", *argv], cwd=cwd, env={**env, **extra},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        )
+    results: dict[str, Finished] = {}
+
+    def result(name: str) -> Finished:
+        if name not in results:
+            results[name] = Finished(processes[name])
+        return results[name]
+
+    yield result
+    for process in processes.values():
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_subprocess_default_model_falls_back_with_one_warning(python_m_bot):
+    """No MODEL set, empty offline cache: distilbert-base-uncased is unavailable, so the bundled model
+    answers, after exactly one WARNING line on stderr."""
+    proc = python_m_bot("fallback")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("bertlens: WARNING: Cannot load distilbert-base-uncased")
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["model"] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
+    assert [s["input_ids"] for s in data["sentences"]] == [
+        [101, 6207, 2003, 4121, 6960, 102, 0],
+        [101, 1045, 2572, 5983, 2019, 6207, 102],
+    ]
+
+
+@pytest.mark.parametrize("name", ["empty", "missing-word", "too-long"])
+def test_subprocess_bad_input_exit_2(python_m_bot, name):
+    proc = python_m_bot(name)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith("bertlens: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_subprocess_unavailable_model_exit_1(python_m_bot):
+    proc = python_m_bot("unavailable")
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("bertlens: Cannot load model 'nonexistent/model-xyz'")
+    assert "MODEL=bundled" in lines[0]
+    assert "Traceback" not in proc.stderr
