@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch  # noqa: E402
 
 from bench.baseline import baseline_attention_png  # noqa: E402
-from bench.floor import decoded_pixels, floor_request, pil_encoder  # noqa: E402
+from bench.floor import decoded_pixels, floor_request  # noqa: E402
 from bot import __version__  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.engine import render  # noqa: E402
@@ -161,7 +161,7 @@ def main() -> int:
 
     # Pixels of the images BERT Lens sends, for the floor's "encode without drawing".
     pixels = {s: decoded_pixels(lens.attention_png(s, AttentionQuery(w))[1].png) for s, w in SENTENCES}
-    encode = pil_encoder(render.PNG_COMPRESS_LEVEL)
+    encode = render.encode_png
 
     rows: list[Row] = []
     baseline = per_sentence(lambda s, w: baseline_attention_png(tokenizer, hf_model, s, w), repeats)

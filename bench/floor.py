@@ -1,7 +1,7 @@
 """The physical floor of one /attention request: the work no design can skip.
 
 Tokenizer + forward pass (with attentions), plus encoding a PNG of the same pixels BERT Lens sends,
-with the same encoder settings, but with no drawing at all.
+with the same encoder, but with no drawing at all.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from PIL import Image
 
 def decoded_pixels(png: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(png)) as image:
-        return np.asarray(image.convert(image.mode if image.mode in ("RGB", "RGBA") else "RGB")).copy()
+        return np.asarray(image.convert("RGB")).copy()
 
 
 def floor_request(tokenizer: Any, model: Any, sentence: str, pixels: np.ndarray, encode: Any) -> bytes:
@@ -26,10 +26,3 @@ def floor_request(tokenizer: Any, model: Any, sentence: str, pixels: np.ndarray,
     return encode(pixels)
 
 
-def pil_encoder(compress_level: int) -> Any:
-    def encode(pixels: np.ndarray) -> bytes:
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=compress_level)
-        return buffer.getvalue()
-
-    return encode
