@@ -2,6 +2,8 @@
 
     python -m bot                       run the bot (needs DISCORD_TOKEN)
     python -m bot sync                  push slash commands to Discord globally, then exit
+    python -m bot health                exit 0 if the running bot is healthy (container HEALTHCHECK)
+    python -m bot fetch-model [NAME]    download a model into the Hugging Face cache
     python -m bot tokenize S [S ...]    token table (or --json)
     python -m bot attention S WORD      heatmap PNG + top attended tokens (or --json)
     python -m bot compare WORD A B      the same word in two sentences
@@ -51,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the Discord bot (the default)")
     sub.add_parser("sync", help="sync slash commands globally with Discord, then exit")
+    sub.add_parser("health", help="exit 0 if the running bot reports itself healthy (container check)")
+    fetch = sub.add_parser("fetch-model", help="download a model into the Hugging Face cache (Docker build)")
+    fetch.add_argument("name", nargs="?", help="model id (default: MODEL)")
 
     tok = sub.add_parser("tokenize", help="show tokens, ids, attention mask and padding")
     tok.add_argument("sentences", nargs="+", metavar="SENTENCE")
@@ -227,6 +232,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, model=args.model)
 
     command = args.command or "run"
+    if command == "health":
+        from bot.health import probe
+
+        healthy, reason = probe(settings)
+        print(f"bertlens: {'healthy' if healthy else 'unhealthy'}: {reason}")
+        return 0 if healthy else 1
+    if command == "fetch-model":
+        from bot.engine.model import ModelUnavailable, fetch_model
+
+        try:
+            loaded = fetch_model(args.name or settings.model)
+        except ModelUnavailable as exc:
+            _fail(str(exc), EXIT_UNAVAILABLE)
+        print(f"bertlens: {loaded.name} is cached ({loaded.num_layers} layers x {loaded.num_heads} heads)")
+        return 0
     if command in ("run", "sync"):
         from bot.app import run_bot
 

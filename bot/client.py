@@ -19,6 +19,7 @@ import cogs
 from bot.config import Settings
 from bot.engine.lens import Lens
 from bot.error_handler import describe, handle_error
+from bot.health import HealthReporter
 from bot.i18n import language, t
 from bot.replies import NO_MENTIONS, fail
 from bot.service import LensService
@@ -66,6 +67,7 @@ class BertLensMixin:
         self._inflight: set[asyncio.Task[Any]] = set()
         self.sync_only = False
         self.synced = asyncio.Event()
+        self.health = HealthReporter(self, settings)
 
     # --------------------------------------------------------------------------------- start-up
 
@@ -77,6 +79,7 @@ class BertLensMixin:
             # Before the gateway connects, so no interaction can arrive ahead of the model.
             lens = await asyncio.to_thread(self._lens_factory or self._default_lens)
             self.service = LensService(lens, workers=self.settings.workers, queue_limit=self.settings.queue_limit)
+            await self.health.start()
         await self.sync_commands()
 
     def _default_lens(self) -> Lens:
@@ -156,9 +159,13 @@ class BertLensMixin:
                 task.cancel()
             if late:
                 await asyncio.wait(late, timeout=5)
-        await self.close()  # type: ignore[attr-defined]
+        await self.close()
         if service is not None:
             service.close()
+
+    async def close(self) -> None:
+        await self.health.stop()
+        await super().close()  # type: ignore[misc]
 
 
 class BertLens(BertLensMixin, commands.Bot):

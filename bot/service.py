@@ -46,6 +46,7 @@ class LensService:
         self.served = 0
         self.latencies: deque[float] = deque(maxlen=1000)
         self._pending = 0
+        self._last_progress = time.monotonic()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -53,6 +54,13 @@ class LensService:
     def pending(self) -> int:
         """Jobs admitted and not yet finished (running or queued)."""
         return self._pending
+
+    def stalled_for(self) -> float:
+        """Seconds since a job last finished while jobs are waiting; 0 when idle. A pool that stays
+        stalled for minutes is wedged (a forward pass cannot take that long)."""
+        if self._pending == 0:
+            return 0.0
+        return time.monotonic() - self._last_progress
 
     def can_accept(self) -> bool:
         return self.accepting and self._pending < self.capacity
@@ -68,6 +76,8 @@ class LensService:
         """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
         self.ensure_capacity()
         loop = asyncio.get_running_loop()
+        if self._pending == 0:
+            self._last_progress = time.monotonic()
         self._pending += 1
         self._idle.clear()
         future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
@@ -76,6 +86,7 @@ class LensService:
         return await future
 
     def _finished(self, _: object) -> None:
+        self._last_progress = time.monotonic()
         self._pending -= 1
         if self._pending == 0:
             self._idle.set()

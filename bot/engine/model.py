@@ -188,6 +188,15 @@ def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -
     return loaded
 
 
+def fetch_model(spec: str) -> LoadedModel:
+    """Download ``spec`` into the Hugging Face cache and load it once (the Docker build bakes weights in
+    this way); no fallback, because a build must fail loudly if the model is not there."""
+    try:
+        return _from_pretrained(spec, _display_name(spec), local_only=False)
+    except OSError as exc:
+        raise ModelUnavailable(f"Cannot download model {spec!r}: {str(exc).splitlines()[0]}") from exc
+
+
 def _load_named(spec: str) -> LoadedModel:
     name = _display_name(spec)
     try:
