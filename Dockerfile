@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# BERT Lens: the Discord bot with CPU-only torch and the model baked into the image, so containers
+# start offline and fast. Build: docker build -t bertlens .   Run: docker run --env-file .env bertlens
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# --- build: a virtualenv with CPU torch, the project, and the model weights in a Hugging Face cache ---
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HOME=/opt/hf \
+    HF_HUB_DISABLE_PROGRESS_BARS=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# The CPU wheel index: PyPI's default torch build carries several GB of CUDA libraries.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY bot ./bot
+COPY cogs ./cogs
+RUN pip install .
+ARG MODEL=distilbert-base-uncased
+RUN python -m bot fetch-model "${MODEL}"
+
+# --- runtime: slim, non-root, offline ---
+FROM ${PYTHON_IMAGE}
+# A font with Hangul so Korean sentences render in the heatmaps' titles instead of boxes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-nanum \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 bertlens
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=bertlens:bertlens /opt/hf /opt/hf
+ARG MODEL=distilbert-base-uncased
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HOME=/opt/hf \
+    HF_HUB_OFFLINE=1 \
+    MODEL=${MODEL} \
+    HEALTH_FILE=/tmp/bertlens-health.json
+USER 10001
+WORKDIR /home/bertlens
+HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 CMD ["python", "-m", "bot", "health"]
+CMD ["python", "-m", "bot"]
