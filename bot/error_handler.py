@@ -31,7 +31,10 @@ def unwrap(error: BaseException) -> BaseException:
 
 
 def describe(interaction: discord.Interaction) -> str:
-    command = interaction.command.qualified_name if interaction.command else interaction.type.name
+    if interaction.command is not None:
+        command = interaction.command.qualified_name
+    else:  # a button or select of a view
+        command = f"{interaction.type.name}:{(interaction.data or {}).get('custom_id', '?')}"
     return f"command={command} user={interaction.user.id} guild={interaction.guild_id} interaction={interaction.id}"
 
 

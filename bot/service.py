@@ -76,16 +76,24 @@ class LensService:
         """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
         self.ensure_capacity()
         loop = asyncio.get_running_loop()
+        job = self.executor.submit(fn, *args)
         if self._pending == 0:
             self._last_progress = time.monotonic()
         self._pending += 1
         self._idle.clear()
-        future = loop.run_in_executor(self.executor, functools.partial(fn, *args))
-        # Count the job as pending until the thread finishes it, even if the awaiting task is cancelled.
-        future.add_done_callback(self._finished)
-        return await future
+        # Count the job as pending until its thread is done with it, even if the awaiting task is
+        # cancelled: the callback sits on the thread's future, not on the asyncio wrapper.
+        job.add_done_callback(lambda _: self._call_on_loop(loop, self._finished))
+        return await asyncio.wrap_future(job)
 
-    def _finished(self, _: object) -> None:
+    @staticmethod
+    def _call_on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        try:
+            loop.call_soon_threadsafe(callback)
+        except RuntimeError:  # the loop closed first (process exit): nobody is counting any more
+            pass
+
+    def _finished(self) -> None:
         self._last_progress = time.monotonic()
         self._pending -= 1
         if self._pending == 0:

@@ -8,7 +8,6 @@ disables itself when it times out.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -92,27 +91,21 @@ class AttentionView(discord.ui.View):
         return False
 
     async def _update(self, interaction: discord.Interaction, **changes: Any) -> None:
-        started = time.perf_counter()
-        query = replace(self.query, **changes)
-        # Acknowledge first: under load the render may take longer than Discord's 3 s.
-        await interaction.response.defer()
-        result, image = await self.bot.service.attention(self.sentence, query)
-        self.query = query
-        self._sync_items()
-        await interaction.edit_original_response(
-            embed=attention_embed(result, image, self.lang),
-            attachments=[image_file(image)],
-            view=self,
-            allowed_mentions=NO_MENTIONS,
-        )
-        self.bot.service.record(time.perf_counter() - started)
-        log.info(
-            "view update=%s user=%s guild=%s latency=%.3fs",
-            ",".join(f"{k}={v}" for k, v in changes.items()),
-            interaction.user.id,
-            interaction.guild_id,
-            time.perf_counter() - started,
-        )
+        async with self.bot.track(interaction):
+            query = replace(self.query, **changes)
+            self.bot.service.ensure_capacity()  # "busy" at once, not after a promise to update
+            # Acknowledge first: under load the render may take longer than Discord's 3 s.
+            await interaction.response.defer()
+            result, image = await self.bot.service.attention(self.sentence, query)
+            self.query = query
+            self._sync_items()
+            await interaction.edit_original_response(
+                embed=attention_embed(result, image, self.lang),
+                attachments=[image_file(image)],
+                view=self,
+                allowed_mentions=NO_MENTIONS,
+            )
+            log.debug("view update %s", changes)
 
     # ----------------------------------------------------------------------------------- controls
 

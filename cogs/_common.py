@@ -17,4 +17,5 @@ def user_key(interaction: object) -> int:
     return interaction.user.id  # type: ignore[attr-defined]
 
 
+# One bucket per user shared by every analysing command: the limit is on analyses, whichever command.
 per_user_cooldown = app_commands.checks.dynamic_cooldown(cooldown, key=user_key)

@@ -226,5 +226,6 @@ async def test_a_failing_click_gets_an_apology_not_silence(reply, monkeypatch, c
 async def test_click_while_shutting_down(reply):
     reply.bot.service.accepting = False
     interaction = await reply.click(reply.view.prev_layer)
-    assert interaction.calls[-1].method == "followup.send"
+    # Told at once, before any promise to update the message.
+    assert [c.method for c in interaction.calls] == ["response.send_message"]
     assert interaction.calls[-1].content == t(EN, "shutting_down") and interaction.calls[-1].ephemeral
