@@ -1,0 +1,61 @@
+"""LensService: the bounded pool every cog goes through (admission, counting, draining)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bot.engine.lens import Lens
+from bot.service import Busy, LensService, ShuttingDown
+
+
+@pytest.fixture
+async def service(lens: Lens):
+    pool = LensService(lens, workers=1, queue_limit=1)
+    yield pool
+    pool.close()
+
+
+async def test_a_cancelled_wait_keeps_the_job_counted_until_its_thread_ends(service):
+    release = threading.Event()
+    waiter = asyncio.create_task(service.run(release.wait))
+    await asyncio.sleep(0)
+    assert service.pending == 1
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    # The thread is still blocked: the slot must not be handed out again yet.
+    assert service.pending == 1
+    assert service.stalled_for() >= 0.0
+    release.set()
+    await asyncio.wait_for(service._idle.wait(), timeout=5)
+    assert service.pending == 0 and service.stalled_for() == 0.0
+
+
+async def test_full_pool_refuses_at_once_and_recovers(service):
+    release = threading.Event()
+    running = [asyncio.create_task(service.run(release.wait)) for _ in range(service.capacity)]
+    await asyncio.sleep(0)
+    assert not service.can_accept()
+    with pytest.raises(Busy):
+        await service.run(lambda: None)
+    release.set()
+    await asyncio.gather(*running)
+    assert service.can_accept()
+    assert await service.run(lambda: 42) == 42
+
+
+async def test_drain_waits_for_running_work_and_then_refuses_new_work(service):
+    release = threading.Event()
+    job = asyncio.create_task(service.run(release.wait))
+    await asyncio.sleep(0)
+    drained = asyncio.create_task(service.drain(timeout=5))
+    await asyncio.sleep(0.05)
+    assert not drained.done()
+    with pytest.raises(ShuttingDown):
+        await service.run(lambda: None)
+    release.set()
+    assert await drained is True
+    assert await job is True
