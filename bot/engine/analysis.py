@@ -37,6 +37,7 @@ DEFAULT_MAX_TOKENS = 128
 # Words as people type them: letters/digits, with inner apostrophes or hyphens ("isn't", "state-of-the-art").
 _WORD_RE = re.compile(r"\w+(?:['\u2019\-]\w+)*")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------------------------- tokens
@@ -105,7 +106,10 @@ def check_text(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, what: str = "se
         raise EmptyText(what)
     if len(text) > max_chars:
         raise TextTooLong(length=len(text), limit=max_chars, unit="characters")
-    return text
+    # Lone surrogates (undecodable bytes in command-line arguments, "\ud800" escapes in JSON) are not
+    # valid text and the tokenizer rejects them with a TypeError; read each one as U+FFFD, which keeps
+    # every character offset in place.
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def _framing_ids(tokenizer: Any) -> frozenset[int]:
