@@ -77,6 +77,18 @@ def test_tokenize_json_keeps_unicode(cli):
     assert data["sentences"][0]["text"] == "café \ud55c\uad6d"
 
 
+def test_undecodable_argument_bytes_do_not_crash(cli):
+    # Python turns bytes that are not UTF-8 in argv (a Latin-1 terminal) into lone surrogates.
+    text = b"caf\xe9 apple".decode("utf-8", "surrogateescape")
+    run = cli("tokenize", "--json", text)
+    assert run.code == 0, run.err
+    assert run.json()["sentences"][0]["text"] == "caf\ufffd apple"
+    run = cli("attention", text, "apple", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["word"]["text"] == "apple"
+    assert run.json()["sentence"] == "caf\ufffd apple"
+
+
 # --------------------------------------------------------------------------------------- attention
 
 

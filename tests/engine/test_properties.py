@@ -15,10 +15,11 @@ from bot.engine.lens import Lens
 
 # Characters that have tripped up tokenizers and word matching: accents (composed and decomposed),
 # case folds that change length, dotted I, ligatures, apostrophes, hyphens, quotes, controls, zero
-# width, CJK, Hangul, emoji, combining marks alone, RTL text.
+# width, CJK, Hangul, emoji, combining marks alone, RTL text, and lone surrogates (what undecodable
+# bytes on a command line, or a "\\ud800" escape in JSON from Discord, turn into).
 TRICKY = list(
     "aAeE\u00e9\u00c9e\u0301\u0301\u0308\u00df\u1e9e\u0130\u0131\ufb01'\u2019-\"\u201c`_ \t\n\r\x00\x07\u200b"
-    "\u00a0\u4e2d\u6587\ud55c\uae00\U0001f600\u05e9\u05dc\u0627\u0644\u0939\u093f\u094d0123."
+    "\u00a0\u4e2d\u6587\ud55c\uae00\U0001f600\u05e9\u05dc\u0627\u0644\u0939\u093f\u094d0123.\ud800\udce9\ufffd"
 )
 words = st.sampled_from(["apple", "Apple", "caf\u00e9", "isn't", "state-of-the-art", "\u00dfe", "tokenization"])
 texts = st.one_of(
