@@ -512,12 +512,12 @@ class WordAttention:
         order = np.argsort(-row, kind="stable")
         picked = []
         for c in order:
+            if len(picked) >= k:  # also k <= 0: none, not every token
+                break
             index = int(self.columns[c])
             if index in own:
                 continue
             picked.append(Attended(index, self.analysis.sentence.tokens[index], float(row[c])))
-            if len(picked) == k:
-                break
         return picked
 
     def sink_share(self) -> float | None:
