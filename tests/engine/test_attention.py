@@ -269,3 +269,12 @@ def test_cosine_per_layer_handles_zero_vectors():
     a = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
     b = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, -1.0]])
     np.testing.assert_allclose(an.cosine_per_layer(a, b), [1.0, 0.0, -1.0])
+
+
+@pytest.mark.parametrize("k", [0, -1, 1, 3, 100])
+def test_top_returns_at_most_k(lens, k):
+    result = lens.attention(SEED_A, an.AttentionQuery("apple"))
+    top = result.word.top(k)
+    assert len(top) == max(0, min(k, 5))  # 5 tokens besides "apple" itself
+    run_top = result.to_json(top_k=k)["top"]
+    assert [t["index"] for t in run_top] == [t.index for t in top]
