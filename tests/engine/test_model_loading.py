@@ -206,3 +206,14 @@ def test_distilbert_compare(tiny_distilbert):
     assert comparison.cosine.shape == (3,)
     assert comparison.same_ids
     assert image.png.startswith(b"\x89PNG")
+
+
+def test_without_the_bundled_package_nothing_is_silently_substituted(empty_hub_cache, monkeypatch, caplog):
+    monkeypatch.setattr(model_module, "bundled_model_path", lambda: None)
+    with pytest.raises(ModelUnavailable) as info:
+        load_model("distilbert-base-uncased")
+    assert "distilbert-base-uncased" in str(info.value)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    with pytest.raises(ModelUnavailable) as info:
+        load_model("bundled")
+    assert "pip install 'bertlens[offline]'" in str(info.value)

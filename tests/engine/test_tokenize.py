@@ -114,3 +114,23 @@ def test_token_limit(bundled_model):
     with pytest.raises(TextTooLong) as info:
         small.tokenize(["one two three four five six seven eight nine"])
     assert info.value.params == {"length": 11, "limit": 10, "unit": "tokens"}
+
+
+def test_concurrent_tokenize_matches_sequential(lens):
+    """One tokenizer serves every thread: batches tokenized at once, with different padded lengths,
+    must each get their own report, the same as when tokenized one after another."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[f"{'word ' * (i % 7 + 1)}apple", "short", "x " * (i % 5 + 1)] for i in range(16)]
+    sequential = [lens.tokenize(batch).to_json() for batch in batches]
+    barrier = threading.Barrier(8)
+
+    def run(batch):
+        barrier.wait(timeout=30)
+        return [lens.tokenize(batch).to_json() for _ in range(5)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(run, batches[:8])) + list(pool.map(run, batches[8:]))
+    for expected, repeats in zip(sequential, results, strict=True):
+        assert all(r == expected for r in repeats)
