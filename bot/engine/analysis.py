@@ -52,7 +52,7 @@ class TokenizedSentence:
     input_ids: tuple[int, ...]
     attention_mask: tuple[int, ...]
     special: tuple[bool, ...]  # [CLS] [SEP] [PAD] [UNK] [MASK]
-    framing: tuple[bool, ...]  # [CLS] [SEP] [PAD]: added by the tokenizer, dropped by "hide specials"
+    framing: tuple[bool, ...]  # [CLS] [SEP] [PAD] added by the tokenizer: dropped by "hide specials"
     subword: tuple[bool, ...]  # a continuation piece of a word ("##ization")
     offsets: tuple[tuple[int, int] | None, ...]  # character span in ``text``; None for added tokens
 
@@ -112,11 +112,6 @@ def check_text(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, what: str = "se
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def _framing_ids(tokenizer: Any) -> frozenset[int]:
-    names = ("cls_token_id", "sep_token_id", "pad_token_id", "bos_token_id", "eos_token_id")
-    return frozenset(i for i in (getattr(tokenizer, n, None) for n in names) if i is not None)
-
-
 def encode(
     lm: LoadedModel,
     sentences: Sequence[str],
@@ -143,7 +138,6 @@ def encode(
             return_tensors=return_tensors,
         )
         word_ids = [encoded.word_ids(i) for i in range(len(texts))]
-        framing_ids = _framing_ids(tokenizer)
         special_ids = frozenset(tokenizer.all_special_ids)
         tokens_per = [tokenizer.convert_ids_to_tokens(list(map(int, ids))) for ids in encoded["input_ids"]]
 
@@ -154,9 +148,12 @@ def encode(
         real = sum(mask)
         if real > limit:
             raise TextTooLong(length=real, limit=limit, unit="tokens")
-        if real <= 2 and all(t in framing_ids for t in ids[:real]):
+        # "Added by the tokenizer" comes from its special-tokens mask, not from the id: a "[SEP]" typed
+        # in the sentence is read as the real [SEP] id, but it is the user's text, with real offsets.
+        added = [int(x) for x in encoded["special_tokens_mask"][i]]
+        framing = tuple(m == 0 or a == 1 for a, m in zip(added, mask, strict=True))
+        if all(framing):
             raise EmptyText()  # only whitespace or characters the tokenizer drops
-        framing = tuple(m == 0 or t in framing_ids for t, m in zip(ids, mask, strict=True))
         special = tuple(f or t in special_ids for t, f in zip(ids, framing, strict=True))
         offsets: list[tuple[int, int] | None] = []
         for (start, end), f in zip(encoded["offset_mapping"][i], framing, strict=True):

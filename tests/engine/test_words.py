@@ -164,3 +164,17 @@ def test_locate_word_needs_no_tokenizer():
     assert an.locate_word("I am eating an apple", "APPLE") == ("apple", 15, 20, 1)
     with pytest.raises(WordNotFound):
         an.locate_word("I am eating an apple", "pear")
+
+
+def test_special_tokens_typed_in_the_sentence_are_the_users_text(lens):
+    """The tokenizer reads a typed "[SEP]" as the real [SEP] id; it is still part of the sentence
+    (real offsets, found as a word, kept when specials are hidden), unlike the [CLS]/[SEP] it adds."""
+    (sentence,) = lens.tokenize(["first [SEP] second"]).sentences
+    assert sentence.tokens == ("[CLS]", "first", "[SEP]", "second", "[SEP]")
+    assert sentence.input_ids[2] == sentence.input_ids[4] == 102
+    assert sentence.framing == (True, False, False, False, True)
+    assert sentence.special[2] and sentence.offsets[2] == (6, 11)
+    span = an.find_word(sentence, "SEP")
+    assert span.token_indices == (2,)
+    result = lens.attention("first [SEP] second", an.AttentionQuery("second", hide_special=True))
+    assert result.word.tokens == ["first", "[SEP]", "second"]
