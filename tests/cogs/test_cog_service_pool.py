@@ -16,6 +16,7 @@ async def service(lens: Lens):
     pool = LensService(lens, workers=1, queue_limit=1)
     yield pool
     pool.close()
+    pool.executor.shutdown(wait=True)  # no worker thread may outlive its test
 
 
 async def test_a_cancelled_wait_keeps_the_job_counted_until_its_thread_ends(service):
