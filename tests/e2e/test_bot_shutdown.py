@@ -1,0 +1,111 @@
+"""Scenario 10 of issue 4: SIGTERM while a real bot process (``python -m bot``) has work in flight.
+
+Its own bot, since the test ends it. One worker (WORKERS=1) so the /attention requests queue up
+behind each other and are surely still in flight when the signal arrives; no cooldown, since one
+user sends them all. The bot must answer every request it had taken (with its result, or the
+shutting-down text if the grace period ran out), refuse new work politely, and exit with status 0.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+pytest.register_assert_rewrite("tests.e2e.bot_process")
+
+from bot.app import SHUTDOWN_GRACE_SECONDS  # noqa: E402
+from bot.i18n import STRINGS  # noqa: E402
+from tests.e2e.bot_process import (  # noqa: E402
+    BotProcess,
+    answered,
+    assert_clean,
+    assert_no_mentions,
+    decode_png,
+    fresh_sentence,
+    running_bot,
+)
+from tests.e2e.fake_discord import (  # noqa: E402
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    FLAG_EPHEMERAL,
+)
+
+pytest_plugins = ["tests.e2e.bot_process"]
+
+SHUTTING_DOWN = STRINGS["en"]["shutting_down"]
+IN_FLIGHT = 8  # ~0.1-0.2 s each on one worker
+EXIT_BOUND = SHUTDOWN_GRACE_SECONDS + 10  # the grace period, then disconnecting
+
+
+@pytest.fixture
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    with running_bot(
+        tmp_path_factory.mktemp("shutdown-bot"), name="shutdown-bot", WORKERS=1, COOLDOWN_RATE=0
+    ) as process:
+        yield process
+
+
+def test_sigterm_answers_work_in_flight_refuses_new_work_and_exits_0(bot: BotProcess) -> None:
+    """Scenario 10: several /attention in flight, then SIGTERM."""
+    fake = bot.fake
+    handles = [
+        fake.push_slash_command("attention", sentence=fresh_sentence(1000 + n), word="zebra")
+        for n in range(IN_FLIGHT)
+    ]
+    fake.wait_for(lambda: all(fake.responses_for(h) for h in handles), 10, "every request deferred")
+    assert all(fake.response_type(h) == DEFERRED_CHANNEL_MESSAGE for h in handles)
+
+    mark = bot.log_size()
+    signalled = time.monotonic()
+    bot.send_signal(signal.SIGTERM)
+    bot.wait_for_log("Signal received", since=mark)
+    # The bot now takes no new work. While it still has requests to finish it is connected, and
+    # must say so to anyone who asks; once it has disconnected, nothing reaches it at all.
+    still_running = [h for h in handles if not answered(fake, h)]
+    late = fake.push_slash_command("attention", sentence=fresh_sentence(2000), word="zebra")
+
+    assert bot.wait_exit(EXIT_BOUND) == 0
+    took = time.monotonic() - signalled
+
+    results = 0
+    for handle in handles:
+        responses = fake.responses_for(handle)
+        shape = [(r.kind, r.callback_type, r.status) for r in responses]
+        assert all(r.ok for r in responses), shape
+        followups = [r for r in responses if r.kind == "followup"]
+        assert responses[0].callback_type == DEFERRED_CHANNEL_MESSAGE and len(followups) == 1, shape
+        data = followups[0].data
+        if data.get("content") == SHUTTING_DOWN:  # cut off by the grace period: told so, privately
+            assert data["flags"] & FLAG_EPHEMERAL, data
+            continue
+        (embed,) = data["embeds"]
+        assert "zebra" in embed["title"]
+        decode_png(followups[0].files[0].data)
+        results += 1
+
+    late_responses = fake.responses_for(late)
+    shape = [(r.kind, r.callback_type, r.status) for r in late_responses]
+    print(
+        f"\nshutdown: {len(still_running)} of {IN_FLIGHT} requests still in flight at SIGTERM, "
+        f"{results} answered with results; exit 0 after {took:.2f}s; new request after the signal: {shape}"
+    )
+    # The shutdown waited for work in flight, rather than dropping it.
+    assert len(still_running) >= 2, "too little work in flight to test anything"
+    finished_after = [h for h in handles if fake.responses_for(h)[-1].time > signalled]
+    assert len(finished_after) >= len(still_running)
+    # Work was still running when the late request came, so the bot was connected and answered it:
+    # at once, only to that user, with no deferral and no result.
+    assert [(r.kind, r.callback_type) for r in late_responses] == [("callback", CHANNEL_MESSAGE)], shape
+    data = late_responses[0].data
+    assert data["content"] == SHUTTING_DOWN and data["flags"] & FLAG_EPHEMERAL, data
+    assert [m.ephemeral for m in fake.messages_for(late)] == [True]
+
+    log = bot.log(mark)
+    assert "Shutting down: waiting for" in log and "in flight" in log
+    assert "Closed cleanly" in log
+    assert took < EXIT_BOUND
+    assert assert_no_mentions(fake) >= IN_FLIGHT
+    assert_clean(bot, running=False)
