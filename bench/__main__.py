@@ -22,17 +22,17 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch  # noqa: E402
+import torch
 
-from bench.baseline import baseline_attention_png  # noqa: E402
-from bench.floor import decoded_pixels, floor_request  # noqa: E402
-from bot import __version__  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from bot.engine import render  # noqa: E402
-from bot.engine.analysis import AttentionQuery, attention_result  # noqa: E402
-from bot.engine.lens import Lens  # noqa: E402
-from bot.engine.model import load_model  # noqa: E402
-from bot.service import LensService  # noqa: E402
+from bench.baseline import baseline_attention_png
+from bench.floor import decoded_pixels, floor_request
+from bot import __version__
+from bot.config import load_settings
+from bot.engine import render
+from bot.engine.analysis import AttentionQuery, attention_result
+from bot.engine.lens import Lens
+from bot.engine.model import load_model
+from bot.service import LensService
 
 # (sentence, word): 7 to 30 tokens, as in a study server.
 SENTENCES: list[tuple[str, str]] = [
@@ -41,7 +41,10 @@ SENTENCES: list[tuple[str, str]] = [
     ("The bank raised interest rates while we sat on the river bank", "bank"),
     ("She read the book that her grandmother had written before the war", "book"),
     ("Transformers changed natural language processing when attention replaced recurrence", "attention"),
-    ("After the long meeting the tired engineers finally shipped the new release to every customer", "engineers"),
+    (
+        "After the long meeting the tired engineers finally shipped the new release to every customer",
+        "engineers",
+    ),
 ]
 
 PAGING = [
@@ -153,7 +156,8 @@ def main() -> int:
     tokenizer, hf_model = model.tokenizer, model.model
 
     print(
-        f"BERT Lens {__version__} benchmark - {model.name}, {model.num_layers} layers x {model.num_heads} heads\n"
+        f"BERT Lens {__version__} benchmark - {model.name}, "
+        f"{model.num_layers} layers x {model.num_heads} heads\n"
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, torch {torch.__version__}, workers={settings.workers}, "
         f"torch threads={settings.torch_threads}\n"
@@ -165,7 +169,9 @@ def main() -> int:
 
     rows: list[Row] = []
     baseline = per_sentence(lambda s, w: baseline_attention_png(tokenizer, hf_model, s, w), repeats)
-    rows.append(Row("baseline: seed-style pyplot pipeline", baseline, "forward + pyplot, cell labels, tight bbox"))
+    rows.append(
+        Row("baseline: seed-style pyplot pipeline", baseline, "forward + pyplot, cell labels, tight bbox")
+    )
     floor = per_sentence(lambda s, w: floor_request(tokenizer, hf_model, s, pixels[s], encode), repeats)
     rows.append(Row("floor: forward pass + PNG encode only", floor, "same pixels, no drawing"))
 
@@ -174,7 +180,9 @@ def main() -> int:
         lens.attention_png(s, AttentionQuery(w))
 
     lens_first = per_sentence(first, repeats)
-    rows.append(Row("BERT Lens /attention, first request", lens_first, "tokenize, forward, analyse, draw, encode"))
+    rows.append(
+        Row("BERT Lens /attention, first request", lens_first, "tokenize, forward, analyse, draw, encode")
+    )
     lens_repeat = per_sentence(lambda s, w: lens.attention_png(s, AttentionQuery(w)), repeats)
     rows.append(Row("BERT Lens /attention, repeated (cache hit)", lens_repeat, "no forward pass"))
 
@@ -249,8 +257,9 @@ def main() -> int:
     ]
     print()
     print(
-        f"SUMMARY: {speedup:.1f}x faster than baseline, {over_floor:.2f}x floor, paging {paging_ratio:.2f}x render, "
-        f"load {throughput_share:.0%} of ideal, loop lag {load['worst_lag'] * 1000:.0f} ms, RSS {growth:+.1%}; "
+        f"SUMMARY: {speedup:.1f}x faster than baseline, {over_floor:.2f}x floor, "
+        f"paging {paging_ratio:.2f}x render, load {throughput_share:.0%} of ideal, "
+        f"loop lag {load['worst_lag'] * 1000:.0f} ms, RSS {growth:+.1%}; "
         f"{sum(met)}/{len(met)} targets met in {time.perf_counter() - bench_started:.0f}s"
     )
     return 0

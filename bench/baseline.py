@@ -13,8 +13,8 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the baseline deliberately uses pyplot
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
 
 
 def baseline_attention_png(tokenizer: Any, model: Any, sentence: str, word: str) -> bytes:

@@ -24,5 +24,3 @@ def floor_request(tokenizer: Any, model: Any, sentence: str, pixels: np.ndarray,
     with torch.inference_mode():
         model(**inputs, output_attentions=True)
     return encode(pixels)
-
-

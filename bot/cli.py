@@ -97,7 +97,9 @@ def _load_lens(settings: Settings) -> Any:
         model = load_model(settings.model, torch_threads=settings.torch_threads)
     except ModelUnavailable as exc:
         _fail(str(exc), EXIT_UNAVAILABLE)
-    return Lens(model, max_chars=settings.max_chars, max_tokens=settings.max_tokens, cache_mb=settings.cache_mb)
+    return Lens(
+        model, max_chars=settings.max_chars, max_tokens=settings.max_tokens, cache_mb=settings.cache_mb
+    )
 
 
 def _write_png(path: Path, png: bytes) -> None:
@@ -153,8 +155,10 @@ def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
     pieces = " + ".join(analysis.sentence.tokens[i] for i in word.span.token_indices)
     print(f"Model:    {analysis.model}")
     print(f"Sentence: {analysis.sentence.text}")
-    print(f"Word:     {word.span.text!r} (occurrence {word.span.occurrence} of {word.span.occurrences}; "
-          f"tokens {list(word.span.token_indices)}: {pieces})")
+    print(
+        f"Word:     {word.span.text!r} (occurrence {word.span.occurrence} of {word.span.occurrences}; "
+        f"tokens {list(word.span.token_indices)}: {pieces})"
+    )
     heads = word.heads.label(analysis.num_heads)
     kind = "rollout" if result.is_rollout else "attention"
     specials = "[CLS]/[SEP] hidden, rows rescaled" if word.hide_special else "specials shown"
@@ -179,7 +183,9 @@ def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_compare(lens: Any, args: argparse.Namespace) -> None:
-    comparison, image = lens.compare_png(args.word, args.sentence_a, args.sentence_b, hide_special=args.hide_special)
+    comparison, image = lens.compare_png(
+        args.word, args.sentence_a, args.sentence_b, hide_special=args.hide_special
+    )
     out = args.out or Path("bertlens-compare.png")
     _write_png(out, image.png)
     if args.json:
@@ -191,8 +197,11 @@ def cmd_compare(lens: Any, args: argparse.Namespace) -> None:
     print(f"Model: {a.analysis.model}")
     print(f"A: {a.analysis.sentence.text}   ({a.span.text!r}: ids {list(comparison.ids_a)})")
     print(f"B: {b.analysis.sentence.text}   ({b.span.text!r}: ids {list(comparison.ids_b)})")
-    print("Same token ids: the same input vector before any context." if comparison.same_ids
-          else "The token ids differ.")
+    print(
+        "Same token ids: the same input vector before any context."
+        if comparison.same_ids
+        else "The token ids differ."
+    )
     print()
     print("Cosine similarity of the word's vectors (1 = identical):")
     for layer, value in enumerate(comparison.cosine):
@@ -252,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_bot(settings, sync_only=command == "sync")
 
-    logging.basicConfig(level=logging.WARNING, format="bertlens: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="bertlens: %(levelname)s: %(message)s", stream=sys.stderr
+    )
     handlers = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare}
     try:
         _precheck(args, settings)

@@ -9,7 +9,7 @@ import logging
 import pkgutil
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -59,7 +59,10 @@ class BertLensMixin:
 
     settings: Settings
     service: LensService
-    tree: app_commands.CommandTree
+    if TYPE_CHECKING:  # provided by discord.py's Bot, which every user of the mixin also derives from
+
+        @property
+        def tree(self) -> app_commands.CommandTree[Any]: ...
 
     def _init_lens(self, settings: Settings, lens_factory: Callable[[], Lens] | None) -> None:
         self.settings = settings
@@ -78,7 +81,9 @@ class BertLensMixin:
         if not self.sync_only:
             # Before the gateway connects, so no interaction can arrive ahead of the model.
             lens = await asyncio.to_thread(self._lens_factory or self._default_lens)
-            self.service = LensService(lens, workers=self.settings.workers, queue_limit=self.settings.queue_limit)
+            self.service = LensService(
+                lens, workers=self.settings.workers, queue_limit=self.settings.queue_limit
+            )
             await self.health.start()
         await self.sync_commands()
 
@@ -101,7 +106,9 @@ class BertLensMixin:
     async def sync_commands(self) -> None:
         if self.sync_only:
             synced = await self.tree.sync()
-            log.info("Synced %d global command(s); they can take up to an hour to appear everywhere", len(synced))
+            log.info(
+                "Synced %d global command(s); they can take up to an hour to appear everywhere", len(synced)
+            )
         elif not self.syncs_commands():
             log.info("Not syncing commands: this cluster does not hold shard 0")
         elif self.settings.dev_guild_id and self.settings.sync_commands:
@@ -192,7 +199,9 @@ def _client_options() -> dict[str, Any]:
     }
 
 
-def create_bot(settings: Settings, *, lens_factory: Callable[[], Lens] | None = None) -> BertLens | ShardedBertLens:
+def create_bot(
+    settings: Settings, *, lens_factory: Callable[[], Lens] | None = None
+) -> BertLens | ShardedBertLens:
     """A plain bot, or a cluster of shards when SHARD_COUNT is set (one process per cluster)."""
     if settings.shard_count is None:
         return BertLens(settings, lens_factory=lens_factory)
@@ -200,4 +209,3 @@ def create_bot(settings: Settings, *, lens_factory: Callable[[], Lens] | None = 
     return ShardedBertLens(
         settings, lens_factory=lens_factory, shard_count=settings.shard_count, shard_ids=shard_ids
     )
-

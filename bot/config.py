@@ -57,7 +57,7 @@ class Settings:
             raise ConfigError(
                 "DISCORD_TOKEN is not set. Copy .env.example to .env and paste your bot token from "
                 "https://discord.com/developers/applications (Bot > Reset Token), or run the offline "
-                "mode instead: python -m bot tokenize \"Apple is huge enterprise\" \"I am eating an apple\""
+                'mode instead: python -m bot tokenize "Apple is huge enterprise" "I am eating an apple"'
             )
         if not _TOKEN_RE.match(token):
             raise ConfigError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -34,8 +35,10 @@ def describe(interaction: discord.Interaction) -> str:
     if interaction.command is not None:
         command = interaction.command.qualified_name
     else:  # a button or select of a view
-        command = f"{interaction.type.name}:{(interaction.data or {}).get('custom_id', '?')}"
-    return f"command={command} user={interaction.user.id} guild={interaction.guild_id} interaction={interaction.id}"
+        data: dict[str, Any] = dict(interaction.data or {})
+        command = f"{interaction.type.name}:{data.get('custom_id', '?')}"
+    user = interaction.user.id
+    return f"command={command} user={user} guild={interaction.guild_id} interaction={interaction.id}"
 
 
 async def handle_error(interaction: discord.Interaction, error: BaseException) -> None:
@@ -55,14 +58,9 @@ async def handle_error(interaction: discord.Interaction, error: BaseException) -
         log.info("cooldown %.1fs %s", cause.retry_after, describe(interaction))
         text = t(lang, "cooldown", seconds=max(1.0, cause.retry_after))
     elif isinstance(cause, app_commands.TransformerError | app_commands.CheckFailure):
-        text = error_text(lang, _NotUnderstood())
+        text = t(lang, "err.option")
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error id=%s %s", error_id, describe(interaction), exc_info=cause)
         text = t(lang, "unexpected", error_id=error_id)
     await fail(interaction, text)
-
-
-class _NotUnderstood:
-    code = "engine_error"
-    params = {"message": "That option value was not understood; please pick one from the list."}

@@ -66,8 +66,13 @@ def sentence_table(sentence: TokenizedSentence, shared: set[int], lang: str) -> 
     rows = [
         [str(i), one_line(token, 24), str(token_id), str(mask), note]
         for i, (token, token_id, mask, note) in enumerate(
-            zip(sentence.tokens, sentence.input_ids, sentence.attention_mask,
-                token_notes(sentence, shared, lang), strict=True)
+            zip(
+                sentence.tokens,
+                sentence.input_ids,
+                sentence.attention_mask,
+                token_notes(sentence, shared, lang),
+                strict=True,
+            )
         )
     ]
     widths = [max(display_width(r[c]) for r in [headers, *rows]) for c in range(len(headers))]

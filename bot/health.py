@@ -110,7 +110,7 @@ class HealthReporter:
             app.router.add_get("/healthz", self._serve)
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
-            await web.TCPSite(self._runner, "0.0.0.0", self.port).start()  # noqa: S104 - inside a container
+            await web.TCPSite(self._runner, "0.0.0.0", self.port).start()
             log.info("Health endpoint on port %d", self.port)
         self._task = asyncio.create_task(self._refresh(), name="health")
 
@@ -143,7 +143,9 @@ def probe(settings: Settings) -> tuple[bool, str]:
     """What ``python -m bot health`` reports: (healthy, one line saying why)."""
     if settings.health_port is not None:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{settings.health_port}/healthz", timeout=5) as reply:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{settings.health_port}/healthz", timeout=5
+            ) as reply:
                 data = json.load(reply)
         except OSError as exc:  # HTTPError (503) is an OSError too
             return False, f"health endpoint: {exc}"

@@ -7,6 +7,7 @@ Nothing the user typed may ping anyone or break formatting: every message goes o
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -56,7 +57,9 @@ def clip(text: str, limit: int) -> str:
 
 def image_file(image: Image) -> discord.File:
     """A fresh File each time: a discord.File's buffer is consumed by one upload."""
-    return discord.File(io.BytesIO(image.png), filename=image.filename, description=clip(image.alt_text, 1000))
+    return discord.File(
+        io.BytesIO(image.png), filename=image.filename, description=clip(image.alt_text, 1000)
+    )
 
 
 # --------------------------------------------------------------------------------------- answering
@@ -84,7 +87,9 @@ async def send(
         await interaction.response.send_message(**kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
         interaction.extras[ANSWERED] = True
         return await interaction.original_response() if view is not None else None
-    message = await interaction.followup.send(**kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True)
+    message = await interaction.followup.send(
+        **kwargs, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True
+    )
     interaction.extras[ANSWERED] = True
     return message
 
@@ -102,10 +107,8 @@ async def fail(interaction: discord.Interaction, text: str) -> None:
             interaction.extras.get(ANSWERED)
         ):
             # The public "is thinking..." placeholder would otherwise stay forever, or turn into the error.
-            try:
+            with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
-            except discord.HTTPException:
-                pass
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         interaction.extras[ANSWERED] = True
     except discord.HTTPException:
@@ -133,11 +136,19 @@ def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord
     analysis = result.analysis
     description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
     if word.span.occurrences > 1:
-        description.append(t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences))
+        description.append(
+            t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences)
+        )
     if word.span.pieces > 1:
         pieces = " + ".join(analysis.sentence.tokens[i] for i in word.span.token_indices)
         description.append(
-            t(lang, "attention.pieces", word=escape(word.span.text), count=word.span.pieces, pieces=escape(pieces))
+            t(
+                lang,
+                "attention.pieces",
+                word=escape(word.span.text),
+                count=word.span.pieces,
+                pieces=escape(pieces),
+            )
         )
     share = word.sink_share()
     if share is not None and not result.is_rollout:
@@ -149,7 +160,9 @@ def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord
     )
     heads = heads_label(word, lang)
     key = "attention.rollout_top" if result.is_rollout else "attention.top"
-    embed.add_field(name=t(lang, key, layer=word.layer + 1, heads=heads), value=clip(_top_lines(word), FIELD_LIMIT))
+    embed.add_field(
+        name=t(lang, key, layer=word.layer + 1, heads=heads), value=clip(_top_lines(word), FIELD_LIMIT)
+    )
     embed.set_image(url=f"attachment://{image.filename}")
     embed.set_footer(
         text=clip(
@@ -188,14 +201,15 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
         colour=COLOUR,
     )
     cos = comparison.cosine
-    figures = " \u00b7 ".join(
-        f"{'emb' if i == 0 else f'L{i}'} {value:.3f}" for i, value in enumerate(cos)
-    )
+    figures = " \u00b7 ".join(f"{'emb' if i == 0 else f'L{i}'} {value:.3f}" for i, value in enumerate(cos))
     lesson = t(lang, "compare.lesson", first=float(cos[0]), last=float(cos[-1]), layers=layers)
-    embed.add_field(name=t(lang, "compare.cosine"), value=clip(f"{figures}\n{lesson}", FIELD_LIMIT), inline=False)
+    embed.add_field(
+        name=t(lang, "compare.cosine"), value=clip(f"{figures}\n{lesson}", FIELD_LIMIT), inline=False
+    )
     for label, word in (("A", a), ("B", b)):
         embed.add_field(
-            name=t(lang, "compare.top", label=label, layer=word.layer + 1), value=clip(_top_lines(word, 3), FIELD_LIMIT)
+            name=t(lang, "compare.top", label=label, layer=word.layer + 1),
+            value=clip(_top_lines(word, 3), FIELD_LIMIT),
         )
     embed.set_image(url=f"attachment://{image.filename}")
     embed.set_footer(text=clip(f"{a.analysis.model} \u00b7 {heads_label(a, lang)}", 2048))
@@ -213,4 +227,6 @@ def tokenize_reply(report: TokenizationReport, lang: str) -> tuple[str, discord.
     filename = "bertlens-tokens.txt"
     text = "\n".join(table) + "\n\n" + "\n".join(summary_lines(report, lang)) + "\n"
     head = [escape(table[0]), *summary, t(lang, "tok.attached", filename=filename)]
-    return clip("\n".join(head), MESSAGE_LIMIT), discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)
+    return clip("\n".join(head), MESSAGE_LIMIT), discord.File(
+        io.BytesIO(text.encode("utf-8")), filename=filename
+    )

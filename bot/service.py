@@ -9,6 +9,7 @@ benchmark both go through this class.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import statistics
@@ -88,10 +89,9 @@ class LensService:
 
     @staticmethod
     def _call_on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-        try:
+        # RuntimeError: the loop closed first (process exit), so nobody is counting any more.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(callback)
-        except RuntimeError:  # the loop closed first (process exit): nobody is counting any more
-            pass
 
     def _finished(self) -> None:
         self._last_progress = time.monotonic()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -48,11 +48,17 @@ class AttentionView(discord.ui.View):
         self.message: discord.Message | None = None
         self.prev_layer.label = t(lang, "button.prev")
         self.next_layer.label = t(lang, "button.next")
-        self.heads_select.placeholder = t(lang, "select.heads")
-        self.view_select.placeholder = t(lang, "select.view")
+        self._selects()[0].placeholder = t(lang, "select.heads")
+        self._selects()[1].placeholder = t(lang, "select.view")
         self._sync_items()
 
     # ------------------------------------------------------------------------------------- state
+
+    def _selects(self) -> tuple[discord.ui.Select[Any], discord.ui.Select[Any]]:
+        # The decorators leave the selects' type parameters unsolved for type checkers.
+        return cast("discord.ui.Select[Any]", self.heads_select), cast(
+            "discord.ui.Select[Any]", self.view_select
+        )
 
     def _heads_value(self) -> str:
         return str(self.query.head) if self.query.head is not None else self.query.agg
@@ -64,6 +70,7 @@ class AttentionView(discord.ui.View):
         self.prev_layer.disabled = not layered or layer <= 1
         self.next_layer.disabled = not layered or layer >= self.num_layers
         self.toggle_specials.label = t(self.lang, "button.show" if self.query.hide_special else "button.hide")
+        heads_select, view_select = self._selects()
         current = self._heads_value()
         options = [
             discord.SelectOption(label=t(self.lang, "option.mean"), value="mean"),
@@ -73,10 +80,12 @@ class AttentionView(discord.ui.View):
             options.append(discord.SelectOption(label=t(self.lang, "option.head", n=head), value=str(head)))
         for option in options:
             option.default = option.value == current
-        self.heads_select.options = options
-        self.heads_select.disabled = self.query.view == "rollout"  # rollout always mixes every head
-        self.view_select.options = [
-            discord.SelectOption(label=t(self.lang, f"view.{name}"), value=name, default=name == self.query.view)
+        heads_select.options = options
+        heads_select.disabled = self.query.view == "rollout"  # rollout always mixes every head
+        view_select.options = [
+            discord.SelectOption(
+                label=t(self.lang, f"view.{name}"), value=name, default=name == self.query.view
+            )
             for name in VIEWS
         ]
 
@@ -145,7 +154,9 @@ class AttentionView(discord.ui.View):
             except discord.HTTPException:
                 log.debug("could not disable an expired view", exc_info=True)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
         from bot.error_handler import handle_error
 
         await handle_error(interaction, error)

@@ -92,7 +92,9 @@ class Attention(commands.Cog):
             )
 
     @attention.autocomplete("word")
-    async def attention_word(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def attention_word(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return word_choices([getattr(interaction.namespace, "sentence", None) or ""], current)
 
     @app_commands.command(name="compare", description=text("compare.description"))
@@ -121,14 +123,15 @@ class Attention(commands.Cog):
             await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
 
     @compare.autocomplete("word")
-    async def compare_word(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def compare_word(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         namespace = interaction.namespace
-        typed = [s for s in (getattr(namespace, "sentence_a", None), getattr(namespace, "sentence_b", None)) if s]
+        typed = [
+            s for s in (getattr(namespace, "sentence_a", None), getattr(namespace, "sentence_b", None)) if s
+        ]
         return word_choices(typed, current)
 
 
 async def setup(bot: BertLens) -> None:
     await bot.add_cog(Attention(bot))
-
-
-

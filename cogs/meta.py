@@ -32,16 +32,21 @@ class Meta(commands.Cog):
             lang = language(interaction.locale)
             service = self.bot.service
             model = service.lens.model
-            embed = discord.Embed(title=t(lang, "about.title"), description=t(lang, "about.description"), colour=COLOUR)
+            embed = discord.Embed(
+                title=t(lang, "about.title"), description=t(lang, "about.description"), colour=COLOUR
+            )
             name = escape(model.name) + (f"\n{t(lang, 'about.fallback')}" if model.fell_back else "")
             embed.add_field(name=t(lang, "about.model"), value=name, inline=False)
-            embed.add_field(name="\u200b", value=t(lang, "about.shape", layers=model.num_layers, heads=model.num_heads))
+            embed.add_field(
+                name="\u200b", value=t(lang, "about.shape", layers=model.num_layers, heads=model.num_heads)
+            )
             embed.add_field(name=t(lang, "about.version"), value=__version__)
             embed.add_field(name=t(lang, "about.uptime"), value=_duration(service.uptime()))
             embed.add_field(name=t(lang, "about.requests"), value=str(service.served))
             median = service.median_latency()
             embed.add_field(
-                name=t(lang, "about.latency"), value=f"{median * 1000:.0f} ms" if median is not None else t(lang, "about.none")
+                name=t(lang, "about.latency"),
+                value=f"{median * 1000:.0f} ms" if median is not None else t(lang, "about.none"),
             )
             await send(interaction, embed=embed, ephemeral=True)
 

@@ -41,7 +41,9 @@ class Tokenize(commands.Cog):
 
     @app_commands.command(name="tokenize", description=text("tokenize.description"))
     @app_commands.describe(
-        sentence=text("tokenize.sentence"), sentence2=text("tokenize.sentence2"), sentence3=text("tokenize.sentence3")
+        sentence=text("tokenize.sentence"),
+        sentence2=text("tokenize.sentence2"),
+        sentence3=text("tokenize.sentence3"),
     )
     @per_user_cooldown
     async def tokenize(

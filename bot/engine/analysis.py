@@ -160,7 +160,8 @@ def encode(
             offsets.append(None if f else (int(start), int(end)))
         wids = word_ids[i]
         subword = tuple(
-            not framing[j] and j > 0 and wids[j] is not None and wids[j] == wids[j - 1] for j in range(len(ids))
+            not framing[j] and j > 0 and wids[j] is not None and wids[j] == wids[j - 1]
+            for j in range(len(ids))
         )
         reports.append(
             TokenizedSentence(
@@ -507,7 +508,7 @@ class WordAttention:
         row = self.rows[self.layer if layer is None else layer]
         own = set(self.span.token_indices)
         order = np.argsort(-row, kind="stable")
-        picked = []
+        picked: list[Attended] = []
         for c in order:
             if len(picked) >= k:  # also k <= 0: none, not every token
                 break
@@ -528,7 +529,9 @@ class WordAttention:
     def special_share(self, layer: int | None = None) -> float:
         """How much of the raw mean attention goes to [CLS]/[SEP]: high values mean 'attention sink'."""
         sentence = self.analysis.sentence
-        rows = word_rows(self.analysis.attentions, self.span.token_indices)[self.layer if layer is None else layer]
+        rows = word_rows(self.analysis.attentions, self.span.token_indices)[
+            self.layer if layer is None else layer
+        ]
         mean = rows.mean(axis=0)
         return float(sum(mean[i] for i, f in enumerate(sentence.framing) if f and sentence.attention_mask[i]))
 

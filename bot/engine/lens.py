@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from bot.engine import analysis as an
@@ -36,7 +36,7 @@ class AnalysisCache:
     def nbytes(self) -> int:
         return self._bytes
 
-    def get_or_compute(self, key: str, compute: callable) -> an.Analysis:  # type: ignore[valid-type]
+    def get_or_compute(self, key: str, compute: Callable[[], an.Analysis]) -> an.Analysis:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -107,7 +107,11 @@ class Lens:
     def precheck(self, text: str, query: an.AttentionQuery) -> None:
         """Cheap checks (no tokenizer, no model) that can run on an event loop before queueing."""
         an.precheck(
-            text, query, num_layers=self.model.num_layers, num_heads=self.model.num_heads, max_chars=self.max_chars
+            text,
+            query,
+            num_layers=self.model.num_layers,
+            num_heads=self.model.num_heads,
+            max_chars=self.max_chars,
         )
 
     def precheck_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:

