@@ -41,11 +41,15 @@ pytest_plugins = ["tests.e2e.bot_process"]
 HEARTBEAT_MS = 500
 GAP_BOUND = 3 * HEARTBEAT_MS / 1000 + 1.0  # generous: a loaded CI machine, not a blocked loop
 BUSY = STRINGS["en"]["busy"]
+# Long enough (~100 tokens each) that the admitted requests keep both workers busy for a while.
 SENTENCES = [
-    "I am eating an apple while the bank of the river floods slowly after a long and heavy rain",
-    "Apple is huge enterprise and its new phones sell well in every market around the world today",
-    "The cat sat on the mat because the sun was warm and the house behind it was very quiet",
-    "Attention is all you need, said the paper that changed how machines read and write language",
+    " ".join([s] * 4)
+    for s in (
+        "I am eating an apple while the bank of the river floods slowly after a long and heavy rain.",
+        "Apple is huge enterprise and its new phones sell well in every market around the world today.",
+        "The cat sat on the mat because the sun was warm and the house behind it was very quiet.",
+        "Attention is all you need, said the paper that changed how machines read and write language.",
+    )
 ]
 WORDS = ["apple", "apple", "cat", "attention"]
 VIEWS = ["word", "heads", "matrix", "rollout"]
