@@ -13,10 +13,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from collections.abc import Iterator  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Iterator
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -114,7 +114,9 @@ class CliRun:
 
 
 @pytest.fixture
-def cli(clean_env: Any, bundled_model: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def cli(
+    clean_env: Any, bundled_model: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
     """Call ``python -m bot ...`` in-process. ``MODEL=bundled`` is served by the session's model
     instead of loading it again; any other model spec goes to the real loader. ``cli.loads`` records
     every ``load_model`` call as ``(spec, torch_threads)``."""

@@ -156,10 +156,15 @@ def _direct_rows(reference, text, word_token_indices, combine, hide):
 )
 @pytest.mark.parametrize(
     ("text", "word", "pieces"),
-    [(SEED_A, "apple", ["apple"]), (SEED_B, "apple", ["apple"]),
-     ("tokenization of unbelievably long words", "tokenization", ["token", "##ization"])],
+    [
+        (SEED_A, "apple", ["apple"]),
+        (SEED_B, "apple", ["apple"]),
+        ("tokenization of unbelievably long words", "tokenization", ["token", "##ization"]),
+    ],
 )
-def test_cli_attention_json_equals_direct_transformers(cli, reference, argv, combine, hide, text, word, pieces):
+def test_cli_attention_json_equals_direct_transformers(
+    cli, reference, argv, combine, hide, text, word, pieces
+):
     run = cli("attention", text, word, "--json", "--top", "3", *argv)
     assert run.code == 0, run.err
     data = run.json()
@@ -206,7 +211,7 @@ def test_cli_attention_json_max_equals_direct_transformers(cli, reference, hide)
 def test_cli_attention_json_occurrence(cli, reference):
     text = "the cat saw the dog"
     data = cli("attention", text, "the", "--occurrence", "2", "--json").json()
-    tokens, attentions, _ = reference.run(text)
+    _tokens, attentions, _ = reference.run(text)
     assert data["word"]["token_indices"] == [4]
     assert data["word"]["occurrence"] == 2
     np.testing.assert_allclose(np.array(data["attention"]), attentions[:, :, 4, :].mean(axis=1), atol=2e-6)
@@ -216,8 +221,23 @@ def test_cli_attention_json_shape_and_image(cli):
     run = cli("attention", SEED_A, "Apple", "--json", "--out", "x.png")
     data = run.json()
     assert set(data) == {
-        "model", "sentence", "numbering", "tokens", "columns", "word", "num_layers", "num_heads", "layer",
-        "view", "values", "aggregation", "head", "hide_special", "attention", "top", "image",
+        "model",
+        "sentence",
+        "numbering",
+        "tokens",
+        "columns",
+        "word",
+        "num_layers",
+        "num_heads",
+        "layer",
+        "view",
+        "values",
+        "aggregation",
+        "head",
+        "hide_special",
+        "attention",
+        "top",
+        "image",
     }
     assert data["model"] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
     assert data["sentence"] == SEED_A
@@ -258,8 +278,16 @@ def test_cli_compare_cosine_equals_direct_hidden_states(cli, reference, word, a,
 def test_compare_json_keys_and_seed_ids(cli):
     data = cli("compare", "apple", SEED_A, SEED_B, "--json").json()
     assert set(data) == {
-        "model", "word", "numbering", "sentences", "same_ids", "num_layers", "hide_special",
-        "cosine_embeddings", "cosine", "image",
+        "model",
+        "word",
+        "numbering",
+        "sentences",
+        "same_ids",
+        "num_layers",
+        "hide_special",
+        "cosine_embeddings",
+        "cosine",
+        "image",
     }
     assert [s["token_ids"] for s in data["sentences"]] == [[6207], [6207]]
     assert [s["word"] for s in data["sentences"]] == ["Apple", "apple"]

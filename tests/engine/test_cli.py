@@ -36,7 +36,10 @@ def test_tokenize_table(cli):
     out = run.out
     assert "Model: sentence-transformers/all-MiniLM-L6-v2 (bundled)" in out
     assert "padded together to 7 tokens" in out
-    assert "input_ids      = [[101, 6207, 2003, 4121, 6960, 102, 0], [101, 1045, 2572, 5983, 2019, 6207, 102]]" in out
+    assert (
+        "input_ids      = [[101, 6207, 2003, 4121, 6960, 102, 0], [101, 1045, 2572, 5983, 2019, 6207, 102]]"
+        in out
+    )
     assert "attention_mask = [[1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1]]" in out
     assert "Shared ids: 6207 (apple) in sentences 1, 2." in out
     lines = out.splitlines()
@@ -62,7 +65,15 @@ def test_tokenize_json(cli):
     assert data["model"] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
     a, b = data["sentences"]
     for sentence in (a, b):
-        assert set(sentence) == {"text", "tokens", "input_ids", "attention_mask", "special", "subword", "offsets"}
+        assert set(sentence) == {
+            "text",
+            "tokens",
+            "input_ids",
+            "attention_mask",
+            "special",
+            "subword",
+            "offsets",
+        }
     assert a["input_ids"] == [101, 6207, 2003, 4121, 6960, 102, 0]
     assert b["input_ids"] == [101, 1045, 2572, 5983, 2019, 6207, 102]
     assert a["tokens"] == ["[CLS]", "apple", "is", "huge", "enterprise", "[SEP]", "[PAD]"]
@@ -242,17 +253,27 @@ def python_m_bot(tmp_path_factory):
     base = tmp_path_factory.mktemp("python-m-bot")
     home = base / "hf-home"
     (home / "hub").mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MODEL", "DISCORD_TOKEN", "MAX_CHARS", "TORCH_THREADS", "HF_HUB_CACHE", "HF_HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MODEL", "DISCORD_TOKEN", "MAX_CHARS", "TORCH_THREADS", "HF_HUB_CACHE", "HF_HOME")
+    }
     # Offline, with an empty cache: distilbert-base-uncased cannot be found anywhere.
-    env.update(HF_HUB_OFFLINE="1", HF_HOME=str(home), HF_HUB_CACHE=str(home / "hub"), PYTHONIOENCODING="utf-8")
+    env.update(
+        HF_HUB_OFFLINE="1", HF_HOME=str(home), HF_HUB_CACHE=str(home / "hub"), PYTHONIOENCODING="utf-8"
+    )
     processes = {}
     for name, (argv, extra) in SUBPROCESS_RUNS.items():
         cwd = base / name
         cwd.mkdir()
         processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "bot", *argv], cwd=cwd, env={**env, **extra},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            [sys.executable, "-m", "bot", *argv],
+            cwd=cwd,
+            env={**env, **extra},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
     results: dict[str, Finished] = {}
 

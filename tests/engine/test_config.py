@@ -84,8 +84,17 @@ def test_every_problem_is_reported_in_one_error(tmp_path):
         )
     message = str(info.value)
     assert message.startswith("Settings problems: ")
-    for name in ("WORKERS", "MAX_CHARS", "COOLDOWN_SECONDS", "VIEW_TIMEOUT", "VIEW_ANYONE", "LOG_LEVEL",
-                 "DISCORD_API_BASE", "HEALTH_PORT", "SHARD_IDS"):
+    for name in (
+        "WORKERS",
+        "MAX_CHARS",
+        "COOLDOWN_SECONDS",
+        "VIEW_TIMEOUT",
+        "VIEW_ANYONE",
+        "LOG_LEVEL",
+        "DISCORD_API_BASE",
+        "HEALTH_PORT",
+        "SHARD_IDS",
+    ):
         assert name in message, name
     assert "'many'" in message and "got 5" in message and "70000" in message
     assert "\n" not in message
@@ -123,7 +132,15 @@ def test_token_is_required_to_run_the_bot(tmp_path):
 
 @pytest.mark.parametrize(
     "token",
-    ["abc", "not a token at all", "only.two", "a" * 70, "MTA.Gab.xyz", TOKEN_SHAPED + ".extra", TOKEN_SHAPED + " x"],
+    [
+        "abc",
+        "not a token at all",
+        "only.two",
+        "a" * 70,
+        "MTA.Gab.xyz",
+        TOKEN_SHAPED + ".extra",
+        TOKEN_SHAPED + " x",
+    ],
 )
 def test_malformed_tokens_are_rejected_without_echoing_them(tmp_path, token):
     with pytest.raises(ConfigError) as info:

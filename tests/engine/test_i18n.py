@@ -71,8 +71,10 @@ EXAMPLES = {
     ],
     errors.OccurrenceOutOfRange: [errors.OccurrenceOutOfRange("the", 4, 3)],
     errors.OutOfRange: [errors.OutOfRange("layer", 7, 6), errors.OutOfRange("head", 13, 12)],
-    errors.InvalidChoice: [errors.InvalidChoice("view", "3d", ["word", "heads"]),
-                           errors.InvalidChoice("aggregation", "median", ["mean", "max"])],
+    errors.InvalidChoice: [
+        errors.InvalidChoice("view", "3d", ["word", "heads"]),
+        errors.InvalidChoice("aggregation", "median", ["mean", "max"]),
+    ],
 }
 
 
@@ -110,7 +112,9 @@ def test_error_text_clips_and_escapes_user_text():
     long_word = "w" * 3000
     text = error_text(EN, errors.WordNotFound(long_word, "a b", ["a", "b"]))
     assert len(text) < 300
-    escaped = error_text(EN, errors.WordNotFound("*bold*", "a b", ["a_b"]), escape=lambda s: s.replace("*", "\\*"))
+    escaped = error_text(
+        EN, errors.WordNotFound("*bold*", "a b", ["a_b"]), escape=lambda s: s.replace("*", "\\*")
+    )
     assert "\\*bold\\*" in escaped
     many = error_text(EN, errors.WordNotFound("x", "...", [f"w{i}" for i in range(30)]))
     assert "w19" in many and "w20" not in many and many.endswith("\u2026.")
@@ -175,4 +179,6 @@ def test_token_table_aligns_columns_in_both_languages(lens, lang):
     assert t(lang, "tok.note.piece", word="tokenization") in notes
     assert t(lang, "tok.note.pad") in notes
     summary = summary_lines(report, lang)
-    assert summary[0] == t(lang, "tok.shared", items=t(lang, "tok.shared.item", id=6207, token="apple", where="1, 2"))
+    assert summary[0] == t(
+        lang, "tok.shared", items=t(lang, "tok.shared.item", id=6207, token="apple", where="1, 2")
+    )

@@ -1,4 +1,5 @@
-"""The Lens cache: hits return the same analysis, concurrent misses share one forward pass, bytes are bounded."""
+"""The Lens cache: hits return the same analysis, concurrent misses share one forward pass,
+and its bytes are bounded."""
 
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def test_bounded_bytes_evict_the_oldest(counted):
         sizes.append(lens.analyse(text).nbytes)
         assert lens.cache.nbytes <= limit
     assert sum(sizes) > 2 * limit  # the test really overflows the cache
-    assert lens.cache.nbytes == sum(sizes[-len(lens.cache):])
+    assert lens.cache.nbytes == sum(sizes[-len(lens.cache) :])
     calls = len(counted.calls)
     lens.analyse(texts[-1])  # newest: still cached
     assert len(counted.calls) == calls

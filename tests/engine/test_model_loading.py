@@ -1,4 +1,5 @@
-"""Which model: the bundled one, the offline fallback, helpful failures, and a DistilBERT built from a config."""
+"""Which model: the bundled one, the offline fallback, helpful failures, and a DistilBERT built from
+a config."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_bundled_model_is_named_and_shaped(bundled_model):
 
 
 def test_forward_returns_float32_attentions_and_hidden_states(bundled_model):
-    reports, inputs = an.encode(bundled_model, ["hello world"], return_tensors="pt")
+    _reports, inputs = an.encode(bundled_model, ["hello world"], return_tensors="pt")
     attentions, hidden = bundled_model.forward(inputs)
     assert attentions.shape == (6, 12, 4, 4) and attentions.dtype == np.float32
     assert hidden.shape == (7, 4, 384) and hidden.dtype == np.float32
@@ -173,12 +174,17 @@ def test_distilbert_analysis_matches_a_direct_call(tiny_distilbert):
 
     ids = torch.tensor([[101, 1045, 2572, 5983, 2019, 6207, 102]])
     with torch.no_grad():
-        out = loaded.model(input_ids=ids, attention_mask=torch.ones_like(ids), output_attentions=True,
-                           output_hidden_states=True)
+        out = loaded.model(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            output_attentions=True,
+            output_hidden_states=True,
+        )
     direct = np.stack([a[0].numpy() for a in out.attentions])
     np.testing.assert_allclose(analysis.attentions, direct, atol=1e-6)
-    np.testing.assert_allclose(analysis.hidden_states, np.stack([h[0].numpy() for h in out.hidden_states]),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        analysis.hidden_states, np.stack([h[0].numpy() for h in out.hidden_states]), atol=1e-5
+    )
 
     result = lens.attention(SEED[1], an.AttentionQuery("apple", head=4, hide_special=True))
     assert result.word.rows.shape == (2, 5)
@@ -189,8 +195,9 @@ def test_distilbert_analysis_matches_a_direct_call(tiny_distilbert):
 
 @pytest.mark.parametrize("view", ["word", "heads", "matrix", "grid", "rollout"])
 def test_distilbert_renders(tiny_distilbert, view):
-    from PIL import Image as PILImage
     import io
+
+    from PIL import Image as PILImage
 
     loaded, _ = tiny_distilbert
     lens = Lens(loaded)

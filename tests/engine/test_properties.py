@@ -21,11 +21,15 @@ TRICKY = list(
     "aAeE\u00e9\u00c9e\u0301\u0301\u0308\u00df\u1e9e\u0130\u0131\ufb01'\u2019-\"\u201c`_ \t\n\r\x00\x07\u200b"
     "\u00a0\u4e2d\u6587\ud55c\uae00\U0001f600\u05e9\u05dc\u0627\u0644\u0939\u093f\u094d0123.\ud800\udce9\ufffd"
 )
-words = st.sampled_from(["apple", "Apple", "caf\u00e9", "isn't", "state-of-the-art", "\u00dfe", "tokenization"])
+words = st.sampled_from(
+    ["apple", "Apple", "caf\u00e9", "isn't", "state-of-the-art", "\u00dfe", "tokenization"]
+)
 texts = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.sampled_from(TRICKY), max_size=40),
-    st.lists(st.one_of(words, st.text(alphabet=st.sampled_from(TRICKY), max_size=4)), max_size=12).map(" ".join),
+    st.lists(st.one_of(words, st.text(alphabet=st.sampled_from(TRICKY), max_size=4)), max_size=12).map(
+        " ".join
+    ),
 )
 
 # Modest by default to keep the suite fast; BERTLENS_PROPERTY_EXAMPLES=2000 for a long hunt.

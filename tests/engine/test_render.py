@@ -63,7 +63,7 @@ def notes(monkeypatch):
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("hide", [False, True])
 def test_every_view_renders_a_real_png(lens, view, hide, notes):
-    result, image = lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view, hide_special=hide))
+    _result, image = lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view, hide_special=hide))
     assert_real_picture(image)
     assert image.filename == f"bertlens-{view}.png"
     assert "Apple" in image.alt_text or "apple" in image.alt_text.lower()
@@ -76,13 +76,15 @@ def test_every_view_renders_a_real_png(lens, view, hide, notes):
 def test_head_choices_render(lens, argv, notes):
     _, image = lens.attention_png(SEED_B, an.AttentionQuery("apple", **argv))
     assert_real_picture(image)
-    label = {"head": "head 3 of 12", "agg": "max over 12 heads", "layer": "layer 1 outlined"}[next(iter(argv))]
+    label = {"head": "head 3 of 12", "agg": "max over 12 heads", "layer": "layer 1 outlined"}[
+        next(iter(argv))
+    ]
     assert any(label in line for line in notes), notes
 
 
 @pytest.mark.parametrize("hide", [False, True])
 def test_compare_renders_a_real_png(lens, hide, notes):
-    comparison, image = lens.compare_png("apple", SEED_A, SEED_B, hide_special=hide)
+    _comparison, image = lens.compare_png("apple", SEED_A, SEED_B, hide_special=hide)
     assert_real_picture(image)
     assert image.filename == "bertlens-compare.png"
     assert "6207" in image.alt_text
@@ -96,7 +98,9 @@ def test_long_sentence_renders_and_says_what_it_cut(lens, view, notes):
     assert_real_picture(image)
     assert any("The sentence is shortened in the subtitle." in line for line in notes)
     if view != "heads":  # every view but heads shows fewer than all 101 tokens and says so
-        assert any(line.startswith("Long sentence: showing tokens") and "of 101" in line for line in notes), notes
+        assert any(line.startswith("Long sentence: showing tokens") and "of 101" in line for line in notes), (
+            notes
+        )
     # The window is centred on the word: its column is inside the shown range.
     window = next((line for line in notes if line.startswith("Long sentence")), None)
     if window is not None:
@@ -142,7 +146,9 @@ def test_awkward_text_renders_in_every_view(lens, view):
         assert_real_picture(image)
 
 
-@pytest.mark.parametrize(("text", "word"), [AWKWARD[1], AWKWARD[2], AWKWARD[5]], ids=["slash", "math", "hangul"])
+@pytest.mark.parametrize(
+    ("text", "word"), [AWKWARD[1], AWKWARD[2], AWKWARD[5]], ids=["slash", "math", "hangul"]
+)
 def test_awkward_text_compare_renders(lens, text, word):
     _, image = lens.compare_png(word, text, f"{word} again,\n {word} $")
     assert_real_picture(image)

@@ -79,7 +79,9 @@ def reference_rollout(attentions: np.ndarray) -> np.ndarray:
         if previous is None:
             current = mixed
         else:
-            current = [[sum(mixed[i][k] * previous[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+            current = [
+                [sum(mixed[i][k] * previous[k][j] for k in range(n)) for j in range(n)] for i in range(n)
+            ]
         out.append(current)
         previous = current
     return np.array(out)
@@ -107,8 +109,9 @@ def test_rollout_of_uniform_and_identity_attention():
 @pytest.mark.parametrize("hide", [False, True])
 def test_word_rollout_rows(lens, hide):
     analysis = lens.analyse("tokenization is fun")
-    result = lens.attention("tokenization is fun", an.AttentionQuery("tokenization", view="rollout",
-                                                                    hide_special=hide))
+    result = lens.attention(
+        "tokenization is fun", an.AttentionQuery("tokenization", view="rollout", hide_special=hide)
+    )
     assert result.is_rollout and result.to_json()["values"] == "rollout"
     rolled = reference_rollout(analysis.attentions)[:, [1, 2], :].mean(axis=1)  # the word's two pieces
     columns = list(result.word.columns)

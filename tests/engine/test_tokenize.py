@@ -83,7 +83,15 @@ def test_to_json_has_exactly_the_documented_keys(lens):
     data = lens.tokenize(SEED).to_json()
     assert set(data) == {"model", "sentences", "shared_ids"}
     for sentence in data["sentences"]:
-        assert set(sentence) == {"text", "tokens", "input_ids", "attention_mask", "special", "subword", "offsets"}
+        assert set(sentence) == {
+            "text",
+            "tokens",
+            "input_ids",
+            "attention_mask",
+            "special",
+            "subword",
+            "offsets",
+        }
     assert data["shared_ids"] == [{"id": 6207, "token": "apple", "positions": [[0, 1], [1, 5]]}]
     assert data["sentences"][0]["offsets"][0] is None
     assert data["sentences"][0]["offsets"][1] == [0, 5]
