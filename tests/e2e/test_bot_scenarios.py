@@ -341,7 +341,8 @@ def test_paging_view_edits_the_message_and_refuses_other_users(bot: BotProcess, 
     other = click(fake, message, user="other", label=EN["button.prev"])
     refusal = ephemeral_reply(fake, other)
     assert refusal == EN["not_yours"].format(user=f"<@{fake.invoker.id}>")
-    # The owner clicks next; once that edit is in, the other click has certainly produced nothing more.
+    assert fake.message(message.id) == before
+    # The owner clicks too; once that edit is in, the other click has certainly produced nothing more.
     owner = click(fake, message, label=EN["button.prev"])
     wait_answered(fake, owner)
     assert len(fake.responses_for(other)) == 1
