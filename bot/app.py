@@ -14,8 +14,6 @@ from bot.config import ConfigError, Settings
 
 log = logging.getLogger("bertlens")
 
-SHUTDOWN_GRACE_SECONDS = 20.0
-
 
 def _setup_logging(level: str) -> None:
     discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
@@ -49,7 +47,7 @@ async def _run(settings: Settings, token: str, *, sync_only: bool) -> int:
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
             log.info("Signal received: finishing requests in flight, then closing")
-            await bot.shutdown(SHUTDOWN_GRACE_SECONDS)
+            await bot.shutdown(settings.shutdown_grace)
         else:
             stopper.cancel()
         try:

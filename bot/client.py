@@ -121,6 +121,7 @@ class BertLensMixin:
         self.synced.set()
 
     async def on_ready(self) -> None:
+        await self.health.refresh()
         user = self.user  # type: ignore[attr-defined]
         log.info("Connected as %s (id %s) to %d guild(s)", user, getattr(user, "id", "?"), len(self.guilds))  # type: ignore[attr-defined]
 

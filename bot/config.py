@@ -39,6 +39,7 @@ class Settings:
     cooldown_seconds: float = 30.0
     view_timeout: float = 600.0
     view_anyone: bool = False
+    shutdown_grace: float = 20.0
     max_chars: int = 500
     max_tokens: int = 128
     log_level: str = "INFO"
@@ -178,6 +179,7 @@ def load_settings(
         cooldown_seconds=number("COOLDOWN_SECONDS", 30.0, 0.0, 86_400.0),
         view_timeout=number("VIEW_TIMEOUT", 600.0, 10.0, 900.0),
         view_anyone=boolean("VIEW_ANYONE", False),
+        shutdown_grace=number("SHUTDOWN_GRACE", 20.0, 0.0, 600.0),
         max_chars=integer("MAX_CHARS", 500, 10, 4000) or 500,
         max_tokens=integer("MAX_TOKENS", 128, 8, 512) or 128,
         log_level=log_level,

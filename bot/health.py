@@ -120,14 +120,19 @@ class HealthReporter:
         status = check(self.bot)
         return web.json_response(asdict(status), status=200 if status.ok else 503)
 
+    async def refresh(self) -> None:
+        """Write the current status now (also called on READY, so a container turns healthy at once)."""
+        if self.file is None:
+            return
+        status = check(self.bot)
+        try:
+            await asyncio.to_thread(_write_atomically, self.file, json.dumps(asdict(status)))
+        except OSError:
+            log.warning("cannot write health file %s", self.file, exc_info=True)
+
     async def _refresh(self) -> None:
         while True:
-            if self.file is not None:
-                status = check(self.bot)
-                try:
-                    await asyncio.to_thread(_write_atomically, self.file, json.dumps(asdict(status)))
-                except OSError:
-                    log.warning("cannot write health file %s", self.file, exc_info=True)
+            await self.refresh()
             await asyncio.sleep(INTERVAL_SECONDS)
 
     async def stop(self) -> None:

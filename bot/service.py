@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -26,6 +27,9 @@ from bot.engine.render import Image
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Set while the current task holds a place taken with LensService.admit().
+_ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("bertlens_admitted", default=False)
 
 
 class Busy(Exception):
@@ -47,6 +51,7 @@ class LensService:
         self.served = 0
         self.latencies: deque[float] = deque(maxlen=1000)
         self._pending = 0
+        self._admitted = 0
         self._last_progress = time.monotonic()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -63,19 +68,41 @@ class LensService:
             return 0.0
         return time.monotonic() - self._last_progress
 
+    def _load(self) -> int:
+        # Admitted requests that have not reached the pool yet count, and so do threads still busy
+        # with the job of a request that was cancelled.
+        return max(self._admitted, self._pending)
+
     def can_accept(self) -> bool:
-        return self.accepting and self._pending < self.capacity
+        return self.accepting and self._load() < self.capacity
 
     def ensure_capacity(self) -> None:
-        """Raise Busy/ShuttingDown now, before a caller defers or promises an answer."""
         if not self.accepting:
             raise ShuttingDown
-        if self._pending >= self.capacity:
+        if self._load() >= self.capacity:
             raise Busy
+
+    @contextlib.contextmanager
+    def admit(self) -> Iterator[None]:
+        """Hold a place from the moment a request is accepted until it is answered.
+
+        Raises Busy/ShuttingDown at once, so a burst of requests is told "busy" before any of them is
+        promised an answer (deferred); jobs run inside the block are not checked again, so a request
+        accepted before shutdown began is finished.
+        """
+        self.ensure_capacity()
+        self._admitted += 1
+        token = _ADMITTED.set(True)
+        try:
+            yield
+        finally:
+            _ADMITTED.reset(token)
+            self._admitted -= 1
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
-        self.ensure_capacity()
+        if not _ADMITTED.get():
+            self.ensure_capacity()
         loop = asyncio.get_running_loop()
         job = self.executor.submit(fn, *args)
         if self._pending == 0:

@@ -102,18 +102,18 @@ class AttentionView(discord.ui.View):
     async def _update(self, interaction: discord.Interaction, **changes: Any) -> None:
         async with self.bot.track(interaction):
             query = replace(self.query, **changes)
-            self.bot.service.ensure_capacity()  # "busy" at once, not after a promise to update
-            # Acknowledge first: under load the render may take longer than Discord's 3 s.
-            await interaction.response.defer()
-            result, image = await self.bot.service.attention(self.sentence, query)
-            self.query = query
-            self._sync_items()
-            await interaction.edit_original_response(
-                embed=attention_embed(result, image, self.lang),
-                attachments=[image_file(image)],
-                view=self,
-                allowed_mentions=NO_MENTIONS,
-            )
+            with self.bot.service.admit():  # "busy" at once, not after a promise to update
+                # Acknowledge first: under load the render may take longer than Discord's 3 s.
+                await interaction.response.defer()
+                result, image = await self.bot.service.attention(self.sentence, query)
+                self.query = query
+                self._sync_items()
+                await interaction.edit_original_response(
+                    embed=attention_embed(result, image, self.lang),
+                    attachments=[image_file(image)],
+                    view=self,
+                    allowed_mentions=NO_MENTIONS,
+                )
             log.debug("view update %s", changes)
 
     # ----------------------------------------------------------------------------------- controls

@@ -74,22 +74,25 @@ class Attention(commands.Cog):
             )
             # Answer bad input and overload at once, before promising an answer with defer().
             service.lens.precheck(sentence, query)
-            service.ensure_capacity()
-            await interaction.response.defer(thinking=True)
-            result, image = await service.attention(sentence, query)
-            lang = language(interaction.locale)
-            paging = AttentionView(
-                self.bot,
-                owner_id=interaction.user.id,
-                lang=lang,
-                sentence=sentence,
-                query=query,
-                num_layers=result.analysis.num_layers,
-                num_heads=result.analysis.num_heads,
-            )
-            paging.message = await send(
-                interaction, embed=attention_embed(result, image, lang), file=image_file(image), view=paging
-            )
+            with service.admit():
+                await interaction.response.defer(thinking=True)
+                result, image = await service.attention(sentence, query)
+                lang = language(interaction.locale)
+                paging = AttentionView(
+                    self.bot,
+                    owner_id=interaction.user.id,
+                    lang=lang,
+                    sentence=sentence,
+                    query=query,
+                    num_layers=result.analysis.num_layers,
+                    num_heads=result.analysis.num_heads,
+                )
+                paging.message = await send(
+                    interaction,
+                    embed=attention_embed(result, image, lang),
+                    file=image_file(image),
+                    view=paging,
+                )
 
     @attention.autocomplete("word")
     async def attention_word(
@@ -116,11 +119,13 @@ class Attention(commands.Cog):
         async with self.bot.track(interaction):
             service = self.bot.service
             service.lens.precheck_compare(word, sentence_a, sentence_b)
-            service.ensure_capacity()
-            await interaction.response.defer(thinking=True)
-            comparison, image = await service.compare(word, sentence_a, sentence_b, hide_special=hide_special)
-            lang = language(interaction.locale)
-            await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
+            with service.admit():
+                await interaction.response.defer(thinking=True)
+                comparison, image = await service.compare(
+                    word, sentence_a, sentence_b, hide_special=hide_special
+                )
+                lang = language(interaction.locale)
+                await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
 
     @compare.autocomplete("word")
     async def compare_word(

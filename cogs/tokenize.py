@@ -33,11 +33,11 @@ class Tokenize(commands.Cog):
         async with self.bot.track(interaction):
             for sentence in sentences:
                 self.bot.service.lens.precheck_text(sentence)
-            self.bot.service.ensure_capacity()
-            await interaction.response.defer(thinking=True)
-            report = await self.bot.service.tokenize(sentences)
-            content, file = tokenize_reply(report, language(interaction.locale))
-            await send(interaction, content, file=file)
+            with self.bot.service.admit():
+                await interaction.response.defer(thinking=True)
+                report = await self.bot.service.tokenize(sentences)
+                content, file = tokenize_reply(report, language(interaction.locale))
+                await send(interaction, content, file=file)
 
     @app_commands.command(name="tokenize", description=text("tokenize.description"))
     @app_commands.describe(

@@ -60,3 +60,25 @@ async def test_drain_waits_for_running_work_and_then_refuses_new_work(service):
     release.set()
     assert await drained is True
     assert await job is True
+
+
+async def test_an_admitted_request_holds_its_place_before_its_job_starts(service):
+    """A burst is told "busy" before anyone is promised an answer: places are taken at admission,
+    not when the job reaches the pool (after the request has already deferred)."""
+    with service.admit(), service.admit():
+        assert service.pending == 0 and not service.can_accept()
+        with pytest.raises(Busy), service.admit():
+            pass
+        # The admitted request's own job is not refused.
+        assert await service.run(lambda: 7) == 7
+    assert service.can_accept()
+
+
+async def test_a_request_admitted_before_shutdown_is_finished(service):
+    with service.admit():
+        service.accepting = False
+        with pytest.raises(ShuttingDown), service.admit():
+            pass
+        assert await service.run(lambda: "done") == "done"
+    with pytest.raises(ShuttingDown):
+        await service.run(lambda: None)

@@ -16,7 +16,6 @@ import pytest
 
 pytest.register_assert_rewrite("tests.e2e.bot_process")
 
-from bot.app import SHUTDOWN_GRACE_SECONDS  # noqa: E402
 from bot.i18n import STRINGS  # noqa: E402
 from tests.e2e.bot_process import (  # noqa: E402
     BotProcess,
@@ -37,13 +36,30 @@ pytest_plugins = ["tests.e2e.bot_process"]
 
 SHUTTING_DOWN = STRINGS["en"]["shutting_down"]
 IN_FLIGHT = 8  # ~0.1-0.2 s each on one worker
-EXIT_BOUND = SHUTDOWN_GRACE_SECONDS + 10  # the grace period, then disconnecting
+GRACE = 20  # SHUTDOWN_GRACE, the default
+EXIT_BOUND = GRACE + 10  # the grace period, then disconnecting
 
 
 @pytest.fixture
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     with running_bot(
-        tmp_path_factory.mktemp("shutdown-bot"), name="shutdown-bot", WORKERS=1, COOLDOWN_RATE=0
+        tmp_path_factory.mktemp("shutdown-bot"),
+        name="shutdown-bot",
+        WORKERS=1,
+        COOLDOWN_RATE=0,
+        SHUTDOWN_GRACE=GRACE,
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def impatient_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    with running_bot(
+        tmp_path_factory.mktemp("impatient-bot"),
+        name="impatient-bot",
+        WORKERS=1,
+        COOLDOWN_RATE=0,
+        SHUTDOWN_GRACE=0,
     ) as process:
         yield process
 
@@ -108,4 +124,41 @@ def test_sigterm_answers_work_in_flight_refuses_new_work_and_exits_0(bot: BotPro
     assert "Closed cleanly" in log
     assert took < EXIT_BOUND
     assert assert_no_mentions(fake) >= IN_FLIGHT
+    assert_clean(bot, running=False)
+
+
+def test_work_cut_off_by_the_grace_period_is_told_so(impatient_bot: BotProcess) -> None:
+    """SHUTDOWN_GRACE=0: nothing in flight is waited for, and every user still waiting is told,
+    privately, that the bot is restarting instead of being left with "thinking..." forever."""
+    bot = impatient_bot
+    fake = bot.fake
+    handles = [
+        fake.push_slash_command("attention", sentence=fresh_sentence(3000 + n), word="zebra")
+        for n in range(IN_FLIGHT)
+    ]
+    fake.wait_for(lambda: all(fake.responses_for(h) for h in handles), 10, "every request deferred")
+    bot.send_signal(signal.SIGTERM)
+    assert bot.wait_exit(15) == 0
+
+    told = results = 0
+    for handle in handles:
+        responses = fake.responses_for(handle)
+        shape = [(r.kind, r.callback_type, r.status) for r in responses]
+        assert all(r.ok for r in responses), shape
+        assert responses[0].callback_type == DEFERRED_CHANNEL_MESSAGE, shape
+        followups = [r for r in responses if r.kind == "followup"]
+        assert len(followups) == 1, f"every deferred request gets exactly one answer: {shape}"
+        data = followups[0].data
+        if data.get("content") == SHUTTING_DOWN:
+            assert data["flags"] & FLAG_EPHEMERAL, data
+            # The public "thinking..." placeholder is gone; only the user sees the notice.
+            visible = [m for m in fake.messages_for(handle) if not m.deleted]
+            assert [(m.content, m.ephemeral) for m in visible] == [(SHUTTING_DOWN, True)], visible
+            told += 1
+        else:
+            decode_png(followups[0].files[0].data)
+            results += 1
+    print(f"\nimpatient shutdown: {results} results, {told} told the bot is restarting")
+    assert told >= 1, "one worker cannot have finished all the work before the signal"
+    assert "Closed cleanly" in bot.log()
     assert_clean(bot, running=False)
