@@ -82,7 +82,10 @@ class BertLensMixin:
             # Before the gateway connects, so no interaction can arrive ahead of the model.
             lens = await asyncio.to_thread(self._lens_factory or self._default_lens)
             self.service = LensService(
-                lens, workers=self.settings.workers, queue_limit=self.settings.queue_limit
+                lens,
+                workers=self.settings.workers,
+                queue_limit=self.settings.queue_limit,
+                torch_threads=self.settings.torch_threads,
             )
             await self.health.start()
         await self.sync_commands()

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from bot.engine.analysis import AttentionQuery, AttentionResult, Comparison, TokenizationReport
 from bot.engine.lens import Lens
+from bot.engine.model import set_torch_threads
 from bot.engine.render import Image
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,20 @@ class ShuttingDown(Exception):
 
 
 class LensService:
-    def __init__(self, lens: Lens, *, workers: int = 2, queue_limit: int = 8) -> None:
+    def __init__(
+        self, lens: Lens, *, workers: int = 2, queue_limit: int = 8, torch_threads: int | None = 1
+    ) -> None:
         self.lens = lens
         self.workers = workers
         self.capacity = workers + queue_limit
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bertlens-worker")
+        # torch's thread count is per OS thread (OpenMP): a worker that does not set it runs every
+        # matrix product on all cores, and two such workers fight over them instead of scaling.
+        self.executor = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="bertlens-worker",
+            initializer=set_torch_threads,
+            initargs=(torch_threads,),
+        )
         self.accepting = True
         self.started = time.monotonic()
         self.served = 0

@@ -91,6 +91,8 @@ def bundled_model_path() -> Path | None:
 
 
 def set_torch_threads(threads: int | None) -> None:
+    """Intra-op threads for torch work done *by the calling thread*: with the OpenMP backend the
+    setting is per OS thread, so every worker thread must call this itself (LensService does)."""
     import torch
 
     if threads:

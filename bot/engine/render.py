@@ -23,7 +23,7 @@ import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import matplotlib
 import numpy as np
@@ -113,8 +113,12 @@ def _font(index: int, size: int, bold: bool) -> ImageFont.FreeTypeFont:
     return cache[key]
 
 
-def _runs(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[tuple[int, str], ...]:
     """Split text into runs for the first font that has each character (DejaVu lacks Hangul)."""
+    primary = _charmap(FONT_FILES[0][0])
+    if all(ord(char) in primary for char in text):
+        return ((0, text),)
     runs: list[tuple[int, str]] = []
     for char in text:
         index = next((i for i, (path, _) in enumerate(FONT_FILES) if ord(char) in _charmap(path)), 0)
@@ -122,7 +126,41 @@ def _runs(text: str) -> list[tuple[int, str]]:
             runs[-1] = (index, runs[-1][1] + char)
         else:
             runs.append((index, char))
-    return runs
+    return tuple(runs)
+
+
+_PAD = 2  # pixels around a text mask, so antialiased edges are not cut
+
+
+@dataclass(frozen=True)
+class _Glyphs:
+    mask: PILImage.Image  # 8-bit coverage, drawn with any colour via ImageDraw.bitmap
+    width: float  # advance width of the text
+    baseline: int  # from the mask's top
+    middle: int  # vertical centre of the font's ascender-descender band, from the mask's top
+
+
+@lru_cache(maxsize=8192)
+def _text_mask(text: str, size: int, bold: bool) -> _Glyphs:
+    """Text rasterised once and reused: labels, values and titles repeat across images, and
+    FreeType rendering is most of what drawing text costs. Masks are never modified after this."""
+    runs = _runs(text)
+    fonts = [_font(index, size, bold) for index, _ in runs]
+    width = sum(font.getlength(run) for font, (_, run) in zip(fonts, runs, strict=True))
+    ascent = max(font.getmetrics()[0] for font in fonts)
+    descent = max(font.getmetrics()[1] for font in fonts)
+    mask = PILImage.new("L", (math.ceil(width) + 2 * _PAD, ascent + descent + 2 * _PAD), 0)
+    draw = ImageDraw.Draw(mask)
+    cursor = float(_PAD)
+    for font, (_, run) in zip(fonts, runs, strict=True):
+        draw.text((cursor, _PAD + ascent), run, font=font, fill=255, anchor="ls")
+        cursor += font.getlength(run)
+    return _Glyphs(mask, width, _PAD + ascent, _PAD + (ascent + descent) // 2)
+
+
+@lru_cache(maxsize=2048)
+def _turned_mask(text: str, size: int, bold: bool, angle: float) -> PILImage.Image:
+    return _text_mask(text, size, bold).mask.rotate(angle, resample=PILImage.Resampling.BICUBIC, expand=True)
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -159,6 +197,8 @@ def quoted(text: str) -> str:
 
 def _printable(text: str) -> str:
     """Control characters (tabs, newlines, zero-width marks) would draw as boxes or break lines."""
+    if text.isprintable():
+        return text
     return "".join(" " if not ch.isprintable() else ch for ch in text)
 
 
@@ -174,7 +214,7 @@ class Canvas:
     # ---------------------------------------------------------------------------------- text
 
     def text_width(self, text: str, size: int, bold: bool = False) -> float:
-        return sum(_font(i, size, bold).getlength(run) for i, run in _runs(_printable(text)))
+        return _text_mask(_printable(text), size, bold).width
 
     def text(
         self,
@@ -194,15 +234,10 @@ class Canvas:
         text = _printable(text)
         if max_width is not None and self.text_width(text, size, bold) > max_width:
             text = self._shorten(text, size, bold, max_width)
-        runs = _runs(text)
-        total = sum(_font(i, size, bold).getlength(run) for i, run in runs)
-        start = x - (total / 2 if align == "m" else total if align == "r" else 0)
-        for index, run in runs:
-            font = _font(index, size, bold)
-            self.draw.text(
-                (start, y), run, font=font, fill=colour, anchor="l" + ("m" if valign == "m" else "s")
-            )
-            start += font.getlength(run)
+        glyphs = _text_mask(text, size, bold)
+        left = x - (glyphs.width / 2 if align == "m" else glyphs.width if align == "r" else 0)
+        top = y - (glyphs.middle if valign == "m" else glyphs.baseline)
+        self.draw.bitmap((round(left) - _PAD, round(top)), glyphs.mask, fill=colour)
 
     def _shorten(self, text: str, size: int, bold: bool, max_width: float) -> str:
         low, high = 0, len(text)
@@ -218,33 +253,14 @@ class Canvas:
         self, x: float, y: float, text: str, *, size: int, colour: str, bold: bool = False, angle: float = 50
     ) -> None:
         """Text rising to the right, its end at (x, y): how long token labels fit under narrow columns."""
-        text = _printable(text)
-        width = math.ceil(self.text_width(text, size, bold)) + 4
-        height = size + 8
-        mask = PILImage.new("L", (width, height), 0)
-        draw = ImageDraw.Draw(mask)
-        cursor = 2.0
-        for index, run in _runs(text):
-            font = _font(index, size, bold)
-            draw.text((cursor, size + 2), run, font=font, fill=255, anchor="ls")
-            cursor += font.getlength(run)
-        turned = mask.rotate(angle, resample=PILImage.Resampling.BICUBIC, expand=True)
+        turned = _turned_mask(_printable(text), size, bold, angle)
         # The text's end (its right edge) ends up in the top-right corner of the turned box.
-        left = int(x - turned.width)
-        top = int(y)
-        self.image.paste(PILImage.new("RGB", turned.size, colour), (left, top), turned)
+        self.draw.bitmap((int(x - turned.width), int(y)), turned, fill=colour)
 
     def vertical_text(self, x: float, y: float, text: str, *, size: int, colour: str) -> None:
         """Text reading bottom to top, centred on (x, y)."""
-        width = math.ceil(self.text_width(text, size)) + 4
-        mask = PILImage.new("L", (width, size + 8), 0)
-        ImageDraw.Draw(mask).text((2, size + 2), text, font=_font(0, size, False), fill=255, anchor="ls")
-        turned = mask.rotate(90, expand=True)
-        self.image.paste(
-            PILImage.new("RGB", turned.size, colour),
-            (int(x - turned.width / 2), int(y - turned.height / 2)),
-            turned,
-        )
+        turned = _turned_mask(_printable(text), size, False, 90)
+        self.draw.bitmap((int(x - turned.width / 2), int(y - turned.height / 2)), turned, fill=colour)
 
     # ------------------------------------------------------------------------------ heatmaps
 
@@ -270,14 +286,12 @@ class Canvas:
         colours[~np.isfinite(data)] = _BG
         x_edges = np.linspace(left, right, cols + 1).round().astype(int)
         y_edges = np.linspace(top, bottom, rows + 1).round().astype(int)
-        x_of = np.searchsorted(x_edges, np.arange(left, right), side="right") - 1
-        y_of = np.searchsorted(y_edges, np.arange(top, bottom), side="right") - 1
-        pixels = colours[y_of][:, x_of]
+        pixels = np.repeat(np.repeat(colours, np.diff(y_edges), axis=0), np.diff(x_edges), axis=1)
         if separators and min((right - left) / cols, (bottom - top) / rows) >= 8:
             # Thin background lines keep neighbouring dark cells apart.
-            pixels[np.isin(np.arange(top, bottom), y_edges[1:-1] - 1)] = _BG
-            pixels[:, np.isin(np.arange(left, right), x_edges[1:-1] - 1)] = _BG
-        self.image.paste(PILImage.fromarray(np.ascontiguousarray(pixels), "RGB"), (left, top))
+            pixels[y_edges[1:-1] - 1 - top] = _BG
+            pixels[:, x_edges[1:-1] - 1 - left] = _BG
+        self.image.paste(PILImage.fromarray(pixels, "RGB"), (left, top))
         if annotate:
             for r in range(rows):
                 for c in range(cols):
@@ -285,12 +299,14 @@ class Canvas:
                     if not np.isfinite(value):
                         continue
                     colour = DARK_TEXT if _LUT_DARK_TEXT[index[r, c]] else FOREGROUND
-                    self.draw.text(
-                        ((x_edges[c] + x_edges[c + 1]) / 2, (y_edges[r] + y_edges[r + 1]) / 2),
+                    self.text(
+                        (x_edges[c] + x_edges[c + 1]) / 2,
+                        (y_edges[r] + y_edges[r + 1]) / 2,
                         f"{value:.2f}",
-                        font=_font(0, CELL_PX, False),
-                        fill=colour,
-                        anchor="mm",
+                        size=CELL_PX,
+                        colour=colour,
+                        align="m",
+                        valign="m",
                     )
         return x_edges, y_edges
 
@@ -310,8 +326,8 @@ class Canvas:
             fraction = (tick / vmax) ** gamma if vmax else 0.0
             y = bottom - fraction * height
             self.draw.line((right, y, right + 4, y), fill=MUTED, width=1)
-            label = f"{tick:.3f}".rstrip("0").rstrip(".") or "0"
-            self.text(right + 7, y, label, size=SMALL_PX - 2, colour=MUTED, valign="m")
+            tick_text = f"{tick:.3f}".rstrip("0").rstrip(".") or "0"
+            self.text(right + 7, y, tick_text, size=SMALL_PX - 2, colour=MUTED, valign="m")
         self.vertical_text(left - 12, (top + bottom) / 2, label, size=SMALL_PX - 1, colour=MUTED)
 
     def png(self) -> tuple[bytes, int, int]:
@@ -338,7 +354,7 @@ def encode_png(pixels: np.ndarray, level: int = PNG_COMPRESS_LEVEL) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), level))
+        + _png_chunk(b"IDAT", zlib.compress(memoryview(rows), level))
         + _png_chunk(b"IEND", b"")
     )
 
@@ -444,8 +460,8 @@ def _sink_tip(word: WordAttention) -> str | None:
     if share is None:
         return None
     return (
-        f"Tip: [CLS]/[SEP] take {share:.0%} of this word's attention in layer {word.layer + 1} "
-        "(an 'attention sink'); hide specials to compare the words."
+        f"Tip: [CLS]/[SEP] take {share:.0%} of its attention in layer {word.layer + 1} "
+        "(an 'attention sink'); hide them to compare the words."
     )
 
 
@@ -758,7 +774,7 @@ def render_comparison(comparison: Comparison) -> Image:
         id_line = f"Token ids differ: {ids} vs {', '.join(map(str, comparison.ids_b))}."
     cos = comparison.cosine
     lesson = (
-        f"Cosine similarity of {quoted(word_text)}'s vectors: {cos[0]:.2f} after the embeddings, "
+        f"Cosine similarity of the two {quoted(word_text)} vectors: {cos[0]:.2f} after the embeddings, "
         f"{cos[-1]:.2f} after layer {layers}."
     )
     subtitle = [

@@ -199,3 +199,20 @@ def test_concurrent_renders_are_identical_to_sequential(lens):
         concurrent = list(pool.map(together, jobs))
     for index, (a, b) in enumerate(zip(sequential, concurrent, strict=True)):
         assert a == b, f"job {index} rendered differently when run concurrently"
+
+
+@pytest.mark.parametrize(
+    ("view", "label"),
+    [("word", "attention weight"), ("rollout", "rollout weight"), ("grid", "attention weight")],
+)
+def test_colour_bar_says_what_its_colours_mean(lens, monkeypatch, view, label):
+    written: list[str] = []
+    real = render.Canvas.vertical_text
+
+    def spy(self, x, y, text, **kwargs):
+        written.append(text)
+        return real(self, x, y, text, **kwargs)
+
+    monkeypatch.setattr(render.Canvas, "vertical_text", spy)
+    lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view))
+    assert written == [label]
