@@ -354,7 +354,7 @@ def encode_png(pixels: np.ndarray, level: int = PNG_COMPRESS_LEVEL) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(memoryview(rows), level))
+        + _png_chunk(b"IDAT", zlib.compress(rows.data, level))
         + _png_chunk(b"IEND", b"")
     )
 
