@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -94,33 +95,26 @@ def load_settings(
         value = env.get(name, "").strip()
         return value or None
 
-    def integer(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    def parsed(name: str, default: Any, minimum: float, maximum: float, kind: type) -> Any:
         raw = text(name)
         if raw is None:
             return default
+        what = "a whole number" if kind is int else "a number"
         try:
-            value = int(raw)
+            value = kind(raw)
         except ValueError:
-            problems.append(f"{name} must be a whole number, got {raw!r}.")
-            return default
-        if not minimum <= value <= maximum:
-            problems.append(f"{name} must be between {minimum} and {maximum}, got {value}.")
-            return default
-        return value
-
-    def number(name: str, default: float, minimum: float, maximum: float) -> float:
-        raw = text(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            problems.append(f"{name} must be a number, got {raw!r}.")
+            problems.append(f"{name} must be {what}, got {raw!r}.")
             return default
         if not minimum <= value <= maximum:
             problems.append(f"{name} must be between {minimum:g} and {maximum:g}, got {value:g}.")
             return default
         return value
+
+    def integer(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+        return parsed(name, default, minimum, maximum, int)
+
+    def number(name: str, default: float, minimum: float, maximum: float) -> float:
+        return parsed(name, default, minimum, maximum, float)
 
     def boolean(name: str, default: bool) -> bool:
         raw = text(name)

@@ -475,6 +475,16 @@ def _pieces_note(word: WordAttention) -> str | None:
     )
 
 
+def _shortening_notes(start: int, stop: int, total: int, sentence_cut: bool) -> list[str]:
+    """What the image leaves out, said on the image: a window of a long sentence, a cut subtitle."""
+    notes = []
+    if (start, stop) != (0, total):
+        notes.append(f"Long sentence: showing tokens {start + 1}\u2013{stop} of {total}, around the word.")
+    if sentence_cut:
+        notes.append("The sentence is shortened in the subtitle.")
+    return notes
+
+
 def _sentence_title(prefix: str, text: str, width: int = 64) -> tuple[str, bool]:
     lines, cut = clip_text(text, width, 1)
     return f"{prefix} {quoted(lines[0])}", cut
@@ -521,12 +531,7 @@ def _rows_figure(
         notes.append(tip)
     if (piece_note := _pieces_note(word)) is not None:
         notes.append(piece_note)
-    if (start, stop) != (0, len(labels)):
-        notes.append(
-            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(labels)}, around the word."
-        )
-    if cut:
-        notes.append("The sentence is shortened in the subtitle.")
+    notes.extend(_shortening_notes(start, stop, len(labels), cut))
     if analysis.sentence.unknown_count:
         notes.append(
             f"{analysis.sentence.unknown_count} character(s) unknown to this model's vocabulary: [UNK]."
@@ -635,12 +640,7 @@ def _matrix_figure(result: AttentionResult) -> Image:
         f"rows attend to columns \u00b7 {_specials_label(word.hide_special, word.heads.is_distribution)}",
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined; each row sums to 1 before any hiding."]
-    if (start, stop) != (0, len(keep)):
-        notes.append(
-            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word."
-        )
-    if cut:
-        notes.append("The sentence is shortened in the subtitle.")
+    notes.extend(_shortening_notes(start, stop, len(keep), cut))
     body = heat_px + label_px + 30
     canvas = Canvas(HEADER + body + _footer_height(notes))
     _header(canvas, f"Who attends to whom, layer {word.layer + 1}", subtitle)
@@ -687,12 +687,7 @@ def _grid_figure(result: AttentionResult) -> Image:
         f"{_specials_label(word.hide_special, True)} \u00b7 square-root colour scale",
     ]
     notes = [f"Rows of {quoted(word.span.text)} are outlined in every thumbnail. Rows attend to columns."]
-    if (start, stop) != (0, len(keep)):
-        notes.append(
-            f"Long sentence: showing tokens {start + 1}\u2013{stop} of {len(keep)}, around the word."
-        )
-    if cut:
-        notes.append("The sentence is shortened in the subtitle.")
+    notes.extend(_shortening_notes(start, stop, len(keep), cut))
     body = heat_px + 75
     canvas = Canvas(HEADER + body + _footer_height(notes))
     _header(canvas, f"Every head at once, for {quoted(word.span.text)}", subtitle)
