@@ -98,3 +98,23 @@ def test_two_clusters_share_the_shards_and_only_shard_zero_syncs(tmp_path: Path)
             cluster.stop()
         fake.stop()
     assert [cluster.returncode for cluster in clusters] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [(None, "DISCORD_TOKEN is not set"), ("not-a-token", "does not look like a bot token")],
+)
+def test_no_usable_token_ends_start_up_with_one_line_before_any_model_loads(tmp_path, token, says):
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    # A model that cannot load: reaching it would end with a different error and exit status 1.
+    env.update(PYTHONPATH=str(ROOT), MODEL=str(tmp_path / "no-such-model"), HF_HUB_OFFLINE="1")
+    if token is not None:
+        env["DISCORD_TOKEN"] = token
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2, run
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in run.stderr, run.stderr
+    assert "not-a-token" not in run.stderr, "the token is never echoed"
+    assert run.stdout == ""
