@@ -1,7 +1,7 @@
 """The asynchronous face of the engine: every model or drawing call runs in one bounded thread pool.
 
 The event loop only admits work and awaits it, so heartbeats and other users' clicks are never held
-up by a forward pass or by matplotlib. When the pool and its queue are full, new work is refused at
+up by a forward pass or by drawing. When the pool and its queue are full, new work is refused at
 once (``Busy``) rather than piling up behind requests that will already be late. The cogs and the
 benchmark both go through this class.
 """
@@ -63,8 +63,6 @@ class LensService:
         self._pending = 0
         self._admitted = 0
         self._last_progress = time.monotonic()
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     @property
     def pending(self) -> int:
@@ -118,7 +116,6 @@ class LensService:
         if self._pending == 0:
             self._last_progress = time.monotonic()
         self._pending += 1
-        self._idle.clear()
         # Count the job as pending until its thread is done with it, even if the awaiting task is
         # cancelled: the callback sits on the thread's future, not on the asyncio wrapper.
         job.add_done_callback(lambda _: self._call_on_loop(loop, self._finished))
@@ -133,8 +130,6 @@ class LensService:
     def _finished(self) -> None:
         self._last_progress = time.monotonic()
         self._pending -= 1
-        if self._pending == 0:
-            self._idle.set()
 
     def record(self, seconds: float) -> None:
         """One request answered, end to end, as the user waited for it."""
@@ -163,16 +158,6 @@ class LensService:
         )
 
     # ------------------------------------------------------------------------------------ shutdown
-
-    async def drain(self, timeout: float) -> bool:
-        """Stop admitting work and wait for what is running; True if everything finished in time."""
-        self.accepting = False
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            log.warning("%d job(s) still running after %.0fs of shutdown", self._pending, timeout)
-            return False
-        return True
 
     def close(self) -> None:
         self.accepting = False
