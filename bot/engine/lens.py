@@ -120,7 +120,7 @@ class Lens:
             an.locate_word(text, word)
 
     def analyse(self, text: str) -> an.Analysis:
-        an.check_text(text, max_chars=self.max_chars)
+        # Bad text raises inside the computation (an.encode checks it) and is never cached.
         return self.cache.get_or_compute(
             text,
             lambda: an.analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
