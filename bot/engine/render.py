@@ -422,6 +422,31 @@ def _row_labels(
         canvas.text(x, middle, label, size=size, colour=colour, bold=bold, align="r", valign="m")
 
 
+def _labelled_heatmap(
+    canvas: Canvas,
+    box: tuple[int, int, int, int],
+    data: np.ndarray,
+    vmax: float,
+    *,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    own: Sequence[int],
+    highlight_row: int | None,
+    rotate: bool,
+    annotate: bool,
+) -> None:
+    """Rows (layers or heads) by tokens: the word's own columns in the accent colour, one row outlined."""
+    x_edges, y_edges = canvas.heatmap(box, data, vmax, annotate=annotate)
+    _row_labels(canvas, y_edges, LEFT - 10, row_labels, highlight=highlight_row)
+    _column_labels(canvas, x_edges, box[3], col_labels, own, rotate)
+    if highlight_row is not None:
+        canvas.outline(
+            (box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
+            FOREGROUND,
+            3,
+        )
+
+
 def _window(count: int, focus: Sequence[int], size: int) -> tuple[int, int]:
     """A run of ``size`` positions out of ``count`` centred on the focus positions."""
     if count <= size:
@@ -550,15 +575,18 @@ def _rows_figure(
             LEFT + round(PLOT_WIDTH * (b - a) / per_row),
             top + 10 + len(row_labels) * row_px,
         )
-        x_edges, y_edges = canvas.heatmap(box, data[:, a:b], vmax, annotate=annotate)
-        _row_labels(canvas, y_edges, LEFT - 10, row_labels, highlight=highlight_row)
-        _column_labels(canvas, x_edges, box[3], labels[a:b], [c - a for c in own_cols if a <= c < b], rotate)
-        if highlight_row is not None:
-            canvas.outline(
-                (box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
-                FOREGROUND,
-                3,
-            )
+        _labelled_heatmap(
+            canvas,
+            box,
+            data[:, a:b],
+            vmax,
+            row_labels=row_labels,
+            col_labels=labels[a:b],
+            own=[c - a for c in own_cols if a <= c < b],
+            highlight_row=highlight_row,
+            rotate=rotate,
+            annotate=annotate,
+        )
         top += panel_px
     canvas.colorbar(HEADER + 10, HEADER + 10 + len(row_labels) * row_px, vmax, colour_label)
     _footer(canvas, HEADER + panel_px * len(chunks), notes)
@@ -803,13 +831,18 @@ def render_comparison(comparison: Comparison) -> Image:
         line, _ = _sentence_title("AB"[i] + ":", word.analysis.sentence.text, width=90)
         canvas.text(35, offset + 22, line, size=SUBTITLE_PX + 1, bold=True, max_width=WIDTH - 70)
         box = (LEFT, offset + 45, LEFT + PLOT_WIDTH, offset + 45 + layers * row_px)
-        x_edges, y_edges = canvas.heatmap(box, word.rows[:, start:stop], vmax, annotate=cell >= 50)
-        _row_labels(
-            canvas, y_edges, LEFT - 10, [f"layer {j + 1}" for j in range(layers)], highlight=layers - 1
+        _labelled_heatmap(
+            canvas,
+            box,
+            word.rows[:, start:stop],
+            vmax,
+            row_labels=[f"layer {j + 1}" for j in range(layers)],
+            col_labels=labels[start:stop],
+            own=[c - start for c in _word_columns(word) if start <= c < stop],
+            highlight_row=layers - 1,
+            rotate=rotate,
+            annotate=cell >= 50,
         )
-        own = [c - start for c in _word_columns(word) if start <= c < stop]
-        _column_labels(canvas, x_edges, box[3], labels[start:stop], own, rotate)
-        canvas.outline((box[0] - 2, y_edges[-2] - 2, box[2] + 1, y_edges[-1] + 1), FOREGROUND, 3)
         if i == 0:
             canvas.colorbar(box[1], box[3], vmax, "attention weight")
         offset += panel_px[i]
