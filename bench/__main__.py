@@ -27,12 +27,14 @@ import torch
 from bench.baseline import baseline_attention_png
 from bench.floor import decoded_pixels, floor_request
 from bot import __version__
-from bot.config import load_settings
 from bot.engine import render
-from bot.engine.analysis import AttentionQuery, attention_result
 from bot.engine.lens import Lens
 from bot.engine.model import load_model
+from bot.engine.query import AttentionQuery
+from bot.engine.render.png import encode_png
+from bot.engine.results import attention_result
 from bot.service import LensService
+from bot.settings import load_settings
 
 # (sentence, word): 7 to 30 tokens, as in a study server.
 SENTENCES: list[tuple[str, str]] = [
@@ -169,7 +171,7 @@ def main() -> int:
 
     # Pixels of the images BERT Lens sends, for the floor's "encode without drawing".
     pixels = {s: decoded_pixels(lens.attention_png(s, AttentionQuery(w))[1].png) for s, w in SENTENCES}
-    encode = render.encode_png
+    encode = encode_png
 
     rows: list[Row] = []
     baseline = per_sentence(lambda s, w: baseline_attention_png(tokenizer, hf_model, s, w), repeats)

@@ -1,5 +1,5 @@
-"""Start-up of the Discord bot: settings, token check (before any model loads), logging, endpoints,
-the client, signal handling and a clean exit."""
+"""Start-up of the Discord bot, in order: settings and token check (before any model loads), logging,
+endpoints, the service, the bot with its extensions, signal handling and a clean exit."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import sys
 
 import discord
 
-from bot.config import ConfigError, Settings
+from bot.settings import ConfigError, Settings
 
 log = logging.getLogger("bertlens")
+
+# The cogs, loaded as extensions in this order (one file per command family).
+EXTENSIONS = ("cogs.tokenize", "cogs.attention", "cogs.compare", "cogs.meta")
 
 
 def _setup_logging(level: str) -> None:
@@ -27,12 +30,13 @@ def _setup_logging(level: str) -> None:
 
 
 async def _run(settings: Settings, token: str, *, sync_only: bool) -> int:
-    from bot.client import create_bot
+    from bot.client import BertLens
     from bot.discord_endpoints import use_discord_endpoints
+    from bot.service import LensService
 
     use_discord_endpoints(settings.discord_api_base, settings.discord_gateway_url)
-    bot = create_bot(settings)
-    bot.sync_only = sync_only
+    service = LensService.from_settings(settings)
+    bot = BertLens(settings, service, initial_extensions=EXTENSIONS, sync_only=sync_only)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -66,7 +70,7 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
         print(f"bertlens: {exc}", file=sys.stderr)
         return 2
     _setup_logging(settings.log_level)
-    from bot.engine.model import ModelUnavailable
+    from bot.engine.errors import ModelUnavailable
 
     try:
         return asyncio.run(_run(settings, token, sync_only=sync_only))

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
 from bot.engine.errors import EngineError
+from bot.settings import ConfigError, Settings, load_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 1
@@ -90,16 +90,13 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _load_lens(settings: Settings) -> Any:
-    from bot.engine.lens import Lens
-    from bot.engine.model import ModelUnavailable, load_model
+    from bot.engine.errors import ModelUnavailable
+    from bot.service import load_lens
 
     try:
-        model = load_model(settings.model, torch_threads=settings.torch_threads)
+        return load_lens(settings)
     except ModelUnavailable as exc:
         _fail(str(exc), EXIT_UNAVAILABLE)
-    return Lens(
-        model, max_chars=settings.max_chars, max_tokens=settings.max_tokens, cache_mb=settings.cache_mb
-    )
 
 
 def _write_png(path: Path, png: bytes) -> None:
@@ -114,11 +111,12 @@ def _dump(data: dict[str, Any]) -> None:
 
 
 def cmd_tokenize(lens: Any, args: argparse.Namespace) -> None:
-    from bot.formatting import report_lines, summary_lines
+    from bot.engine.results import to_json
+    from bot.tables import report_lines, summary_lines
 
     report = lens.tokenize(args.sentences)
     if args.json:
-        _dump(report.to_json())
+        _dump(to_json(report))
         return
     print("\n".join(report_lines(report, "en")))
     print()
@@ -130,8 +128,11 @@ def _bar(weight: float, width: int = 24) -> str:
 
 
 def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
-    from bot.engine.analysis import AttentionQuery
-    from bot.formatting import display_width, pad
+    from bot.engine.query import AttentionQuery
+    from bot.engine.results import to_json
+    from bot.engine.words import joined_pieces
+    from bot.i18n import heads_label
+    from bot.text import display_width, pad
 
     query = AttentionQuery(
         word=args.word,
@@ -146,20 +147,20 @@ def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
     out = args.out or Path(f"bertlens-{result.resolved.view}.png")
     _write_png(out, image.png)
     if args.json:
-        data = result.to_json(top_k=args.top)
+        data = to_json(result, top_k=args.top)
         data["image"] = {"path": str(out), "width": image.width, "height": image.height}
         _dump(data)
         return
     word = result.word
     analysis = result.analysis
-    pieces = " + ".join(analysis.sentence.tokens[i] for i in word.span.token_indices)
+    pieces = joined_pieces(analysis.sentence, word.span)
     print(f"Model:    {analysis.model}")
     print(f"Sentence: {analysis.sentence.text}")
     print(
         f"Word:     {word.span.text!r} (occurrence {word.span.occurrence} of {word.span.occurrences}; "
         f"tokens {list(word.span.token_indices)}: {pieces})"
     )
-    heads = word.heads.label(analysis.num_heads)
+    heads = heads_label("en", word.heads.agg, word.heads.head, analysis.num_heads)
     kind = "rollout" if result.is_rollout else "attention"
     specials = "[CLS]/[SEP] hidden, rows rescaled" if word.hide_special else "specials shown"
     print(f"Values:   {kind}, {heads}, {specials}; layers and heads are numbered from 1")
@@ -183,13 +184,16 @@ def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_compare(lens: Any, args: argparse.Namespace) -> None:
+    from bot.engine.results import to_json
+    from bot.text import weighted_list
+
     comparison, image = lens.compare_png(
         args.word, args.sentence_a, args.sentence_b, hide_special=args.hide_special
     )
     out = args.out or Path("bertlens-compare.png")
     _write_png(out, image.png)
     if args.json:
-        data = comparison.to_json()
+        data = to_json(comparison)
         data["image"] = {"path": str(out), "width": image.width, "height": image.height}
         _dump(data)
         return
@@ -208,15 +212,14 @@ def cmd_compare(lens: Any, args: argparse.Namespace) -> None:
         name = "embeddings" if layer == 0 else f"layer {layer}"
         print(f"  {name:<11} {value:.3f}  {_bar(max(0.0, value))}")
     for label, word in (("A", a), ("B", b)):
-        top = ", ".join(f"{x.token} {x.weight:.2f}" for x in word.top(3))
-        print(f"Most attended in {label}, layer {word.layer + 1}: {top}")
+        print(f"Most attended in {label}, layer {word.layer + 1}: {weighted_list(word.top(3))}")
     print()
     print(f"Wrote {out} ({image.width}\u00d7{image.height})")
 
 
 def _precheck(args: argparse.Namespace, settings: Settings) -> None:
     """Reject empty or over-long text before spending seconds loading a model."""
-    from bot.engine.analysis import check_text
+    from bot.engine.tokens import check_text
 
     texts = getattr(args, "sentences", None) or [
         getattr(args, name) for name in ("sentence", "sentence_a", "sentence_b") if hasattr(args, name)
@@ -248,7 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bertlens: {'healthy' if healthy else 'unhealthy'}: {reason}")
         return 0 if healthy else 1
     if command == "fetch-model":
-        from bot.engine.model import ModelUnavailable, fetch_model
+        from bot.engine.errors import ModelUnavailable
+        from bot.engine.model import fetch_model
 
         try:
             loaded = fetch_model(args.name or settings.model)

@@ -1,105 +1,79 @@
-"""The discord.py client: loads the model once in ``setup_hook``, discovers cogs, owns the worker pool
-and the command tree's error handler, syncs commands by policy and shuts down gracefully."""
+"""The bot: one class for a single process and for a cluster of shards. It receives its service and
+the extensions to load (as discord.py's ``examples/advanced_startup.py`` passes its pool and
+``initial_extensions``), loads the model in the service's pool before the gateway connects, syncs
+commands by policy and shuts down gracefully."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import pkgutil
-import time
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
-import cogs
-from bot.config import Settings
-from bot.engine.lens import Lens
-from bot.error_handler import describe, handle_error
 from bot.health import HealthReporter
-from bot.i18n import language, t
-from bot.replies import NO_MENTIONS, fail
+from bot.interactions import Inflight
+from bot.markup import NO_MENTIONS
 from bot.service import LensService
+from bot.settings import Settings
 from bot.translator import BertLensTranslator
+from bot.tree import BertLensTree
 
 log = logging.getLogger("bertlens")
 
 
-class BertLensTree(app_commands.CommandTree):
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        bot = interaction.client
-        service = getattr(bot, "service", None)
-        if service is not None and not service.accepting:
-            if interaction.type == discord.InteractionType.autocomplete:
-                return False
-            await interaction.response.send_message(
-                t(language(interaction.locale), "shutting_down"), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            return False
-        return True
-
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await handle_error(interaction, error)
+def _shard_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {"shard_count": settings.shard_count}
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
 
 
-def cog_modules() -> list[str]:
-    """Every module in the cogs package, skipping private ones (``_name``)."""
-    return [
-        f"{cogs.__name__}.{info.name}"
-        for info in pkgutil.iter_modules(cogs.__path__)
-        if not info.name.startswith("_")
-    ]
+class BertLens(commands.AutoShardedBot):
+    """``AutoShardedBot`` throughout: without SHARD_COUNT it runs the shard count Discord recommends
+    (one for a bot in fewer than 2,500 servers), with it the shards in SHARD_IDS."""
 
-
-class BertLensMixin:
-    """Shared by the single-process bot and the sharded one (see ``create_bot``)."""
-
-    settings: Settings
-    service: LensService
-    if TYPE_CHECKING:  # provided by discord.py's Bot, which every user of the mixin also derives from
-
-        @property
-        def tree(self) -> app_commands.CommandTree[Any]: ...
-
-    def _init_lens(self, settings: Settings, lens_factory: Callable[[], Lens] | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        service: LensService,
+        *,
+        initial_extensions: Sequence[str] = (),
+        sync_only: bool = False,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # slash commands and components need nothing else, not even message content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=BertLensTree,
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            **_shard_options(settings),
+            **options,
+        )
         self.settings = settings
-        self._lens_factory = lens_factory
-        self._inflight: set[asyncio.Task[Any]] = set()
-        self.sync_only = False
+        self.service = service
+        self.initial_extensions = tuple(initial_extensions)
+        self.sync_only = sync_only
+        self.inflight = Inflight(service.record)
         self.synced = asyncio.Event()
         self.health = HealthReporter(self, settings)
 
-    # --------------------------------------------------------------------------------- start-up
+    # ------------------------------------------------------------------------------------ start-up
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(BertLensTranslator())
-        for module in cog_modules():
-            await self.load_extension(module)  # type: ignore[attr-defined]
+        for extension in self.initial_extensions:
+            await self.load_extension(extension)
         if not self.sync_only:
             # Before the gateway connects, so no interaction can arrive ahead of the model.
-            lens = await asyncio.to_thread(self._lens_factory or self._default_lens)
-            self.service = LensService(
-                lens,
-                workers=self.settings.workers,
-                queue_limit=self.settings.queue_limit,
-                torch_threads=self.settings.torch_threads,
-            )
+            await self.service.start()
             await self.health.start()
         await self.sync_commands()
-
-    def _default_lens(self) -> Lens:
-        from bot.engine.model import load_model
-
-        model = load_model(self.settings.model, torch_threads=self.settings.torch_threads)
-        return Lens(
-            model,
-            max_chars=self.settings.max_chars,
-            max_tokens=self.settings.max_tokens,
-            cache_mb=self.settings.cache_mb,
-        )
 
     def syncs_commands(self) -> bool:
         """Only one process of a sharded deployment talks to the command endpoints: the one with shard 0."""
@@ -125,44 +99,15 @@ class BertLensMixin:
 
     async def on_ready(self) -> None:
         await self.health.refresh()
-        user = self.user  # type: ignore[attr-defined]
-        log.info("Connected as %s (id %s) to %d guild(s)", user, getattr(user, "id", "?"), len(self.guilds))  # type: ignore[attr-defined]
+        user = self.user
+        log.info("Connected as %s (id %s) to %d guild(s)", user, getattr(user, "id", "?"), len(self.guilds))
 
-    # ----------------------------------------------------------------------------- per command
-
-    @contextlib.asynccontextmanager
-    async def track(self, interaction: discord.Interaction) -> AsyncIterator[None]:
-        """Log one line per command, count it, and let shutdown wait for it (or tell the user)."""
-        started = time.perf_counter()
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
-        outcome = "ok"
-        try:
-            yield
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            await asyncio.shield(fail(interaction, t(language(interaction.locale), "shutting_down")))
-            raise
-        except Exception as exc:
-            outcome = type(exc).__name__
-            raise
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
-            elapsed = time.perf_counter() - started
-            if outcome == "ok" and getattr(self, "service", None) is not None:
-                self.service.record(elapsed)
-            log.info("%s outcome=%s latency=%.3fs", describe(interaction), outcome, elapsed)
-
-    # -------------------------------------------------------------------------------- shutdown
+    # ------------------------------------------------------------------------------------ shutdown
 
     async def shutdown(self, grace: float = 20.0) -> None:
         """Stop taking work, let in-flight commands finish (or tell their users), then disconnect."""
-        service = getattr(self, "service", None)
-        if service is not None:
-            service.accepting = False
-        pending = {task for task in self._inflight if not task.done()}
+        self.service.accepting = False
+        pending = self.inflight.pending()
         if pending:
             log.info("Shutting down: waiting for %d request(s) in flight", len(pending))
             _, late = await asyncio.wait(pending, timeout=grace)
@@ -171,45 +116,12 @@ class BertLensMixin:
             if late:
                 await asyncio.wait(late, timeout=5)
         await self.close()
-        if service is not None:
-            service.close()
+        self.service.close()
 
     async def close(self) -> None:
         await self.health.stop()
-        await super().close()  # type: ignore[misc]
-
-
-class BertLens(BertLensMixin, commands.Bot):
-    def __init__(self, settings: Settings, *, lens_factory: Callable[[], Lens] | None = None, **kwargs: Any):
-        self._init_lens(settings, lens_factory)
-        super().__init__(**_client_options(), **kwargs)
-
-
-class ShardedBertLens(BertLensMixin, commands.AutoShardedBot):
-    def __init__(self, settings: Settings, *, lens_factory: Callable[[], Lens] | None = None, **kwargs: Any):
-        self._init_lens(settings, lens_factory)
-        super().__init__(**_client_options(), **kwargs)
-
-
-def _client_options() -> dict[str, Any]:
-    intents = discord.Intents.none()
-    intents.guilds = True  # slash commands and components need nothing else, not even message content
-    return {
-        "command_prefix": commands.when_mentioned,
-        "intents": intents,
-        "tree_cls": BertLensTree,
-        "allowed_mentions": NO_MENTIONS,
-        "help_command": None,
-    }
-
-
-def create_bot(
-    settings: Settings, *, lens_factory: Callable[[], Lens] | None = None
-) -> BertLens | ShardedBertLens:
-    """A plain bot, or a cluster of shards when SHARD_COUNT is set (one process per cluster)."""
-    if settings.shard_count is None:
-        return BertLens(settings, lens_factory=lens_factory)
-    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
-    return ShardedBertLens(
-        settings, lens_factory=lens_factory, shard_count=settings.shard_count, shard_ids=shard_ids
-    )
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py creates the shards' event queue in connect(), so closing a bot that never
+            # connected (a rejected token, a start-up error, a test) would raise AttributeError.
+            self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
+        await super().close()

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,8 @@ def _heartbeat_age(bot: Any) -> float | None:
 def check(bot: Any) -> Status:
     connected = bool(bot.is_ready()) and not bot.is_closed()
     age = _heartbeat_age(bot) if connected else None
-    service = getattr(bot, "service", None)
-    pending = service.pending if service is not None else 0
-    stalled = service.stalled_for() if service is not None else 0.0
+    pending = bot.service.pending
+    stalled = bot.service.stalled_for()
     reasons = []
     if not connected:
         reasons.append("not connected to the gateway")

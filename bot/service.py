@@ -2,8 +2,8 @@
 
 The event loop only admits work and awaits it, so heartbeats and other users' clicks are never held
 up by a forward pass or by drawing. When the pool and its queue are full, new work is refused at
-once (``Busy``) rather than piling up behind requests that will already be late. The cogs and the
-benchmark both go through this class.
+once (``Busy``) rather than piling up behind requests that will already be late. The cogs, the
+paging view and the benchmark all go through this class; none of them reaches into the engine.
 """
 
 from __future__ import annotations
@@ -20,10 +20,15 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot.engine.analysis import AttentionQuery, AttentionResult, Comparison, TokenizationReport
 from bot.engine.lens import Lens
-from bot.engine.model import set_torch_threads
+from bot.engine.model import LoadedModel, set_torch_threads
+from bot.engine.query import AttentionQuery
 from bot.engine.render import Image
+from bot.engine.results import AttentionResult
+from bot.engine.similarity import Comparison
+from bot.engine.tokens import TokenizationReport
+from bot.i18n import EN
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +46,37 @@ class ShuttingDown(Exception):
     """The bot is stopping and takes no new work."""
 
 
+def load_lens(settings: Settings) -> Lens:
+    """The engine as the settings describe it (loads the model: seconds, so never on an event loop)."""
+    from bot.engine.model import load_model
+
+    model = load_model(settings.model, torch_threads=settings.torch_threads)
+    return Lens(
+        model, max_chars=settings.max_chars, max_tokens=settings.max_tokens, cache_mb=settings.cache_mb
+    )
+
+
 class LensService:
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LensService:
+        """A service whose model loads in its own pool when started (``start``), not before."""
+        return cls(
+            functools.partial(load_lens, settings),
+            workers=settings.workers,
+            queue_limit=settings.queue_limit,
+            torch_threads=settings.torch_threads,
+        )
+
     def __init__(
-        self, lens: Lens, *, workers: int = 2, queue_limit: int = 8, torch_threads: int | None = 1
+        self,
+        lens: Lens | Callable[[], Lens],
+        *,
+        workers: int = 2,
+        queue_limit: int = 8,
+        torch_threads: int | None = 1,
     ) -> None:
-        self.lens = lens
+        self._lens: Lens | None = lens if isinstance(lens, Lens) else None
+        self._load_lens = None if isinstance(lens, Lens) else lens
         self.workers = workers
         self.capacity = workers + queue_limit
         # torch's thread count is per OS thread (OpenMP): a worker that does not set it runs every
@@ -63,6 +94,17 @@ class LensService:
         self._pending = 0
         self._admitted = 0
         self._last_progress = time.monotonic()
+
+    async def start(self) -> None:
+        """Load the model in the worker pool (never on the event loop), if it is not loaded yet."""
+        if self._lens is None and self._load_lens is not None:
+            self._lens = await self.run(self._load_lens)
+
+    @property
+    def lens(self) -> Lens:
+        if self._lens is None:
+            raise RuntimeError("LensService.start() has not loaded the model yet")
+        return self._lens
 
     @property
     def pending(self) -> int:
@@ -142,19 +184,46 @@ class LensService:
     def uptime(self) -> float:
         return time.monotonic() - self.started
 
+    # ---------------------------------------------------------------------- checks and model info
+
+    @property
+    def model(self) -> LoadedModel:
+        return self.lens.model
+
+    @property
+    def max_chars(self) -> int:
+        return self.lens.max_chars
+
+    def check_texts(self, *texts: str) -> None:
+        """Cheap checks (no tokenizer, no model) that run on the event loop before anything is queued,
+        so bad input is answered at once instead of after waiting for a worker."""
+        for text in texts:
+            self.lens.precheck_text(text)
+
+    def check_attention(self, sentence: str, query: AttentionQuery) -> None:
+        self.lens.precheck(sentence, query)
+
+    def check_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:
+        self.lens.precheck_compare(word, sentence_a, sentence_b)
+
     # -------------------------------------------------------------------------------- engine calls
 
     async def tokenize(self, sentences: Sequence[str]) -> TokenizationReport:
         return await self.run(self.lens.tokenize, list(sentences))
 
-    async def attention(self, sentence: str, query: AttentionQuery) -> tuple[AttentionResult, Image]:
-        return await self.run(self.lens.attention_png, sentence, query)
+    async def attention(
+        self, sentence: str, query: AttentionQuery, lang: str = EN
+    ) -> tuple[AttentionResult, Image]:
+        return await self.run(self.lens.attention_png, sentence, query, lang)
 
     async def compare(
-        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False, lang: str = EN
     ) -> tuple[Comparison, Image]:
         return await self.run(
-            functools.partial(self.lens.compare_png, hide_special=hide_special), word, sentence_a, sentence_b
+            functools.partial(self.lens.compare_png, hide_special=hide_special, lang=lang),
+            word,
+            sentence_a,
+            sentence_b,
         )
 
     # ------------------------------------------------------------------------------------ shutdown

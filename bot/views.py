@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.engine.analysis import VIEWS, AttentionQuery
+from bot.embeds import attention_embed, image_file
+from bot.engine.query import VIEWS, AttentionQuery
 from bot.i18n import language, t
-from bot.replies import NO_MENTIONS, attention_embed, image_file
+from bot.interactions import analysis_reply
+from bot.limits import SELECT_OPTIONS
+from bot.markup import NO_MENTIONS
+from bot.tree import handle_error
 
 if TYPE_CHECKING:
     from bot.client import BertLens
 
 log = logging.getLogger(__name__)
-
-MAX_SELECT_OPTIONS = 25
 
 
 class AttentionView(discord.ui.View):
@@ -76,7 +78,7 @@ class AttentionView(discord.ui.View):
             discord.SelectOption(label=t(self.lang, "option.mean"), value="mean"),
             discord.SelectOption(label=t(self.lang, "option.max"), value="max"),
         ]
-        for head in range(1, min(self.num_heads, MAX_SELECT_OPTIONS - 2) + 1):
+        for head in range(1, min(self.num_heads, SELECT_OPTIONS - 2) + 1):
             options.append(discord.SelectOption(label=t(self.lang, "option.head", n=head), value=str(head)))
         for option in options:
             option.default = option.value == current
@@ -100,21 +102,20 @@ class AttentionView(discord.ui.View):
         return False
 
     async def _update(self, interaction: discord.Interaction, **changes: Any) -> None:
-        async with self.bot.track(interaction):
-            query = replace(self.query, **changes)
-            with self.bot.service.admit():  # "busy" at once, not after a promise to update
-                # Acknowledge first: under load the render may take longer than Discord's 3 s.
-                await interaction.response.defer()
-                result, image = await self.bot.service.attention(self.sentence, query)
-                self.query = query
-                self._sync_items()
-                await interaction.edit_original_response(
-                    embed=attention_embed(result, image, self.lang),
-                    attachments=[image_file(image)],
-                    view=self,
-                    allowed_mentions=NO_MENTIONS,
-                )
-            log.debug("view update %s", changes)
+        query = replace(self.query, **changes)
+        # "Busy" at once, not after a promise to update; then acknowledge before rendering, since under
+        # load the render may take longer than Discord's 3 s.
+        async with analysis_reply(self.bot, interaction, update=True):
+            result, image = await self.bot.service.attention(self.sentence, query)
+            self.query = query
+            self._sync_items()
+            await interaction.edit_original_response(
+                embed=attention_embed(result, image, self.lang),
+                attachments=[image_file(image)],
+                view=self,
+                allowed_mentions=NO_MENTIONS,
+            )
+        log.debug("view update %s", changes)
 
     # ----------------------------------------------------------------------------------- controls
 
@@ -157,6 +158,4 @@ class AttentionView(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
-        from bot.error_handler import handle_error
-
         await handle_error(interaction, error)

@@ -1,2 +1,2 @@
-"""Discord commands. Every public module here is loaded as an extension at start-up; keep them thin:
-parse options, call ``bot.service``, answer with ``bot.replies``."""
+"""Discord commands, one module per command family, loaded as extensions (``bot.app.EXTENSIONS``).
+Keep them thin: parse options, call ``bot.service``, answer with ``bot.embeds`` and ``bot.interactions``."""

@@ -10,8 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.embeds import COLOUR
 from bot.i18n import language, t
-from bot.replies import COLOUR, escape, send
+from bot.interactions import send
+from bot.markup import escape
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -28,10 +30,10 @@ class Meta(commands.Cog):
 
     @app_commands.command(name="about", description=text("about.description"))
     async def about(self, interaction: discord.Interaction) -> None:
-        async with self.bot.track(interaction):
+        async with self.bot.inflight.track(interaction):
             lang = language(interaction.locale)
             service = self.bot.service
-            model = service.lens.model
+            model = service.model
             embed = discord.Embed(
                 title=t(lang, "about.title"), description=t(lang, "about.description"), colour=COLOUR
             )

@@ -8,21 +8,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.engine.analysis import DEFAULT_MAX_CHARS
+from bot.embeds import tokenize_reply
 from bot.i18n import language, t
-from bot.replies import fail, send, tokenize_reply
+from bot.interactions import analysis_reply, fail, send
 from bot.translator import text
-from cogs._common import per_user_cooldown
+from cogs._common import Sentence, limit_length, per_user_cooldown
 
 if TYPE_CHECKING:
     from bot.client import BertLens
-
-Sentence = app_commands.Range[str, 1, DEFAULT_MAX_CHARS]
 
 
 class Tokenize(commands.Cog):
     def __init__(self, bot: BertLens) -> None:
         self.bot = bot
+        limit_length(self.tokenize, bot.settings.max_chars, "sentence", "sentence2", "sentence3")
         self.menu = app_commands.ContextMenu(name=text("context.tokenize"), callback=self.tokenize_message)
         bot.tree.add_command(self.menu)
 
@@ -30,14 +29,11 @@ class Tokenize(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def _reply(self, interaction: discord.Interaction, sentences: list[str]) -> None:
-        async with self.bot.track(interaction):
-            for sentence in sentences:
-                self.bot.service.lens.precheck_text(sentence)
-            with self.bot.service.admit():
-                await interaction.response.defer(thinking=True)
-                report = await self.bot.service.tokenize(sentences)
-                content, file = tokenize_reply(report, language(interaction.locale))
-                await send(interaction, content, file=file)
+        service = self.bot.service
+        async with analysis_reply(self.bot, interaction, lambda: service.check_texts(*sentences)) as lang:
+            report = await service.tokenize(sentences)
+            content, file = tokenize_reply(report, lang)
+            await send(interaction, content, file=file)
 
     @app_commands.command(name="tokenize", description=text("tokenize.description"))
     @app_commands.describe(

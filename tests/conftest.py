@@ -20,7 +20,7 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # bot/engine/render.py silences these at import, but pytest resets warning filters around each
+    # bot/engine/render silences these at import, but pytest resets warning filters around each
     # test; mirror them so tests with Hangul or emoji (no such glyphs in the test fonts) stay quiet.
     config.addinivalue_line("filterwarnings", r"ignore:Glyph \d+ .* missing from font:UserWarning")
     config.addinivalue_line("filterwarnings", "ignore:Matplotlib currently does not support:UserWarning")
@@ -92,7 +92,7 @@ def reference(bundled_path: str) -> Reference:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
     """Run from an empty directory (no stray .env) with only MODEL=bundled set among our settings."""
-    from bot.config import Settings
+    from bot.settings import Settings
 
     for name in Settings.__dataclass_fields__:
         monkeypatch.delenv(name.upper(), raising=False)

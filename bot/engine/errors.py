@@ -1,4 +1,4 @@
-"""Errors the engine raises for bad input.
+"""Errors the engine raises: bad input (``EngineError``) and a model that cannot load.
 
 Each carries a stable ``code`` and the values needed to explain it. The wording lives in
 ``bot/i18n.py`` (English and Korean), so the CLI and the bot say the same thing: ``str(err)`` is the
@@ -8,6 +8,10 @@ English sentence, ``bot.i18n.error_text(lang, err)`` the sentence in the user's 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+
+class ModelUnavailable(RuntimeError):
+    """No model could be loaded; the message says what to do."""
 
 
 class EngineError(ValueError):

@@ -11,9 +11,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
-from bot.engine import analysis as an
 from bot.engine import render
+from bot.engine.defaults import DEFAULT_CACHE_MB, DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
+from bot.engine.forward import Analysis, analyse
 from bot.engine.model import LoadedModel
+from bot.engine.query import AttentionQuery, precheck
+from bot.engine.results import AttentionResult, attention_result
+from bot.engine.similarity import Comparison, compare_word
+from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
+from bot.engine.words import locate_word
+from bot.i18n import EN
 
 
 class AnalysisCache:
@@ -22,8 +29,8 @@ class AnalysisCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, an.Analysis] = OrderedDict()
-        self._pending: dict[str, Future[an.Analysis]] = {}
+        self._entries: OrderedDict[str, Analysis] = OrderedDict()
+        self._pending: dict[str, Future[Analysis]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -36,7 +43,7 @@ class AnalysisCache:
     def nbytes(self) -> int:
         return self._bytes
 
-    def get_or_compute(self, key: str, compute: Callable[[], an.Analysis]) -> an.Analysis:
+    def get_or_compute(self, key: str, compute: Callable[[], Analysis]) -> Analysis:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -46,7 +53,7 @@ class AnalysisCache:
             waiting = self._pending.get(key)
             if waiting is None:
                 self.misses += 1
-                mine: Future[an.Analysis] = Future()
+                mine: Future[Analysis] = Future()
                 self._pending[key] = mine
         if waiting is not None:
             return waiting.result()
@@ -67,7 +74,7 @@ class AnalysisCache:
             self._entries.clear()
             self._bytes = 0
 
-    def _store(self, key: str, value: an.Analysis) -> None:
+    def _store(self, key: str, value: Analysis) -> None:
         with self._lock:
             if value.nbytes > self.max_bytes or key in self._entries:
                 return
@@ -83,9 +90,9 @@ class Lens:
         self,
         model: LoadedModel,
         *,
-        max_chars: int = an.DEFAULT_MAX_CHARS,
-        max_tokens: int = an.DEFAULT_MAX_TOKENS,
-        cache_mb: int = 256,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        cache_mb: int = DEFAULT_CACHE_MB,
     ) -> None:
         self.model = model
         self.max_chars = max_chars
@@ -96,17 +103,17 @@ class Lens:
     def name(self) -> str:
         return self.model.name
 
-    def tokenize(self, sentences: Sequence[str]) -> an.TokenizationReport:
-        return an.tokenization_report(
+    def tokenize(self, sentences: Sequence[str]) -> TokenizationReport:
+        return tokenization_report(
             self.model, sentences, max_chars=self.max_chars, max_tokens=self.max_tokens
         )
 
     def precheck_text(self, text: str) -> None:
-        an.check_text(text, max_chars=self.max_chars)
+        check_text(text, max_chars=self.max_chars)
 
-    def precheck(self, text: str, query: an.AttentionQuery) -> None:
+    def precheck(self, text: str, query: AttentionQuery) -> None:
         """Cheap checks (no tokenizer, no model) that can run on an event loop before queueing."""
-        an.precheck(
+        precheck(
             text,
             query,
             num_layers=self.model.num_layers,
@@ -116,32 +123,34 @@ class Lens:
 
     def precheck_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:
         for text in (sentence_a, sentence_b):
-            an.check_text(text, max_chars=self.max_chars)
-            an.locate_word(text, word)
+            check_text(text, max_chars=self.max_chars)
+            locate_word(text, word)
 
-    def analyse(self, text: str) -> an.Analysis:
-        # Bad text raises inside the computation (an.encode checks it) and is never cached.
+    def analyse(self, text: str) -> Analysis:
+        # Bad text raises inside the computation (encode checks it) and is never cached.
         return self.cache.get_or_compute(
             text,
-            lambda: an.analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
+            lambda: analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
         )
 
-    def attention(self, text: str, query: an.AttentionQuery) -> an.AttentionResult:
-        return an.attention_result(self.analyse(text), query)
+    def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
+        return attention_result(self.analyse(text), query)
 
-    def attention_png(self, text: str, query: an.AttentionQuery) -> tuple[an.AttentionResult, render.Image]:
+    def attention_png(
+        self, text: str, query: AttentionQuery, lang: str = EN
+    ) -> tuple[AttentionResult, render.Image]:
         result = self.attention(text, query)
-        return result, render.render_attention(result)
+        return result, render.render_attention(result, lang)
 
     def compare(
         self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
-    ) -> an.Comparison:
-        return an.compare_word(
+    ) -> Comparison:
+        return compare_word(
             self.analyse(sentence_a), self.analyse(sentence_b), word, hide_special=hide_special
         )
 
     def compare_png(
-        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
-    ) -> tuple[an.Comparison, render.Image]:
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False, lang: str = EN
+    ) -> tuple[Comparison, render.Image]:
         comparison = self.compare(word, sentence_a, sentence_b, hide_special=hide_special)
-        return comparison, render.render_comparison(comparison)
+        return comparison, render.render_comparison(comparison, lang)

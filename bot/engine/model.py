@@ -21,15 +21,12 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from bot.config import BUNDLED_MODEL, DEFAULT_MODEL
+from bot.engine.defaults import BUNDLED_MODEL, BUNDLED_NAME, DEFAULT_MODEL
+from bot.engine.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
-BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-class ModelUnavailable(RuntimeError):
-    """No model could be loaded; the message says what to do."""
+__all__ = ["LoadedModel", "ModelUnavailable", "from_objects", "load_model"]
 
 
 @dataclass(eq=False)

@@ -774,7 +774,7 @@ def assert_no_mentions(interaction: FakeInteraction) -> None:
 
 def make_settings(**overrides: Any) -> Any:
     """Settings as a test wants them: bundled model, no cooldown unless asked for."""
-    from bot.config import Settings
+    from bot.settings import Settings
 
     values: dict[str, Any] = {
         "model": "bundled",
@@ -792,28 +792,27 @@ async def build_bot(
     lens: Any, settings: Any = None, *, workers: int | None = None, queue_limit: int | None = None
 ) -> Any:
     """A real ``BertLens`` that never logs in: the translator and every cog loaded as extensions,
-    and ``bot.service`` set directly (what ``setup_hook`` does, minus the model load and sync)."""
-    from bot.client import BertLens, cog_modules
+    around a ``LensService`` holding ``lens`` (what ``setup_hook`` does, minus the model load and sync)."""
+    from bot.app import EXTENSIONS
+    from bot.client import BertLens
     from bot.service import LensService
     from bot.translator import BertLensTranslator
 
     settings = settings or make_settings()
-    bot = BertLens(settings, lens_factory=lambda: lens)
-    await bot.tree.set_translator(BertLensTranslator())
-    for module in cog_modules():
-        await bot.load_extension(module)
-    bot.service = LensService(
+    service = LensService(
         lens,
         workers=settings.workers if workers is None else workers,
         queue_limit=settings.queue_limit if queue_limit is None else queue_limit,
     )
+    bot = BertLens(settings, service)
+    await bot.tree.set_translator(BertLensTranslator())
+    for module in EXTENSIONS:
+        await bot.load_extension(module)
     return bot
 
 
 async def close_bot(bot: Any) -> None:
     """Stop the bot's worker threads (waiting for them) and close the client; safe to repeat."""
-    service = getattr(bot, "service", None)
-    if service is not None:
-        service.close()
-        service.executor.shutdown(wait=True)
+    bot.service.close()
+    bot.service.executor.shutdown(wait=True)
     await bot.close()

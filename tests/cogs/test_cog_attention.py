@@ -15,9 +15,9 @@ from doubles import (
     dispatch,
 )
 
-from bot.engine.analysis import AttentionQuery
+from bot.engine.query import AttentionQuery
 from bot.i18n import EN, KO, t
-from bot.replies import escape
+from bot.markup import escape
 from bot.views import AttentionView
 
 SEED_A = "Apple is huge enterprise"

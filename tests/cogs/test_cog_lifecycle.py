@@ -20,8 +20,10 @@ from doubles import (
 )
 
 import bot as bot_package
+from bot.app import EXTENSIONS
 from bot.client import BertLens
 from bot.i18n import COMMAND_TEXT, EN, KO, t
+from bot.service import LensService
 from bot.translator import BertLensTranslator, text
 
 SENTENCE = "I am eating an apple"
@@ -236,7 +238,9 @@ async def test_every_description_is_translated_in_the_synced_payload(bot):
 
 async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens):
     """The real start-up path minus the gateway: no dev guild, so nothing is synced over HTTP."""
-    bot = BertLens(make_settings(workers=3, queue_limit=5), lens_factory=lambda: lens)
+    settings = make_settings(workers=3, queue_limit=5)
+    service = LensService(lambda: lens, workers=3, queue_limit=5)
+    bot = BertLens(settings, service, initial_extensions=EXTENSIONS)
     try:
         await bot.setup_hook()
         assert bot.synced.is_set()

@@ -13,8 +13,8 @@ from doubles import (
     message_command_interaction,
 )
 
-from bot.formatting import report_lines, summary_lines
 from bot.i18n import EN, KO, t
+from bot.tables import report_lines, summary_lines
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

@@ -16,9 +16,9 @@ from doubles import (
     dispatch,
 )
 
-from bot.engine.analysis import VIEWS, AttentionQuery
+from bot.engine.query import VIEWS, AttentionQuery
 from bot.i18n import EN, KO, t
-from bot.replies import escape
+from bot.markup import escape
 from bot.views import AttentionView
 
 SENTENCE = "I am eating an apple"

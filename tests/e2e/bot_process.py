@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.settings import Settings
 from tests.e2e.fake_discord import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.engine import analysis as an
+from bot.engine.attention import all_heads, layer_matrix, renormalise
 from bot.engine.errors import InvalidChoice, OutOfRange
+from bot.engine.query import AttentionQuery, HeadChoice
+from bot.engine.results import to_json
+from bot.engine.similarity import cosine_per_layer
+from bot.engine.words import sentence_words
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -32,18 +36,18 @@ def test_every_layer_head_row_sums_to_one(lens, text):
 @pytest.mark.parametrize("hide", [False, True])
 @pytest.mark.parametrize("head", [None, 1, 7, 12])
 def test_word_rows_sum_to_one_for_mean_and_single_head(lens, text, hide, head):
-    word = an.sentence_words(text)[0]
-    result = lens.attention(text, an.AttentionQuery(word, head=head, hide_special=hide))
+    word = sentence_words(text)[0]
+    result = lens.attention(text, AttentionQuery(word, head=head, hide_special=hide))
     assert result.word.rows.shape == (6, len(result.word.columns))
     np.testing.assert_allclose(result.word.rows.sum(axis=-1), 1.0, atol=1e-5)
     np.testing.assert_allclose(result.word.per_head.sum(axis=-1), 1.0, atol=1e-5)
 
 
 def test_hidden_special_columns_are_dropped(lens):
-    result = lens.attention(SEED_A, an.AttentionQuery("apple", hide_special=True))
+    result = lens.attention(SEED_A, AttentionQuery("apple", hide_special=True))
     assert result.word.tokens == ["apple", "is", "huge", "enterprise"]
     assert list(result.word.columns) == [1, 2, 3, 4]
-    shown = lens.attention(SEED_A, an.AttentionQuery("apple"))
+    shown = lens.attention(SEED_A, AttentionQuery("apple"))
     assert shown.word.tokens == ["[CLS]", "apple", "is", "huge", "enterprise", "[SEP]"]
 
 
@@ -51,25 +55,25 @@ def test_max_over_heads_is_not_renormalised(lens):
     analysis = lens.analyse(SEED_A)
     raw = analysis.attentions.astype(np.float64)[:, :, 1, :]  # "apple" is token 1: [layer, head, to]
     for hide in (False, True):
-        result = lens.attention(SEED_A, an.AttentionQuery("apple", agg="max", hide_special=hide))
+        result = lens.attention(SEED_A, AttentionQuery("apple", agg="max", hide_special=hide))
         columns = [1, 2, 3, 4] if hide else list(range(6))
         np.testing.assert_allclose(result.word.rows, raw.max(axis=1)[:, columns], atol=1e-7)
         assert not result.word.heads.is_distribution
 
 
 @pytest.mark.parametrize("hide", [False, True])
-@pytest.mark.parametrize("heads", [an.HeadChoice("mean"), an.HeadChoice("head", 3)])
+@pytest.mark.parametrize("heads", [HeadChoice("mean"), HeadChoice("head", 3)])
 def test_layer_matrix_rows_are_distributions(lens, hide, heads):
     analysis = lens.analyse(SEED_B)
     for layer in range(analysis.num_layers):
-        matrix, keep = an.layer_matrix(analysis, layer, heads, hide_special=hide)
+        matrix, keep = layer_matrix(analysis, layer, heads, hide_special=hide)
         assert matrix.shape == (len(keep), len(keep))
         np.testing.assert_allclose(matrix.sum(axis=-1), 1.0, atol=1e-5)
 
 
 def test_all_heads_rows_are_distributions_when_hidden(lens):
     analysis = lens.analyse(SEED_B)
-    matrices, keep = an.all_heads(analysis, hide_special=True)
+    matrices, keep = all_heads(analysis, hide_special=True)
     assert list(keep) == [1, 2, 3, 4, 5]
     assert matrices.shape == (6, 12, 5, 5)
     np.testing.assert_allclose(matrices.sum(axis=-1), 1.0, atol=1e-5)
@@ -77,18 +81,18 @@ def test_all_heads_rows_are_distributions_when_hidden(lens):
 
 def test_renormalise_keeps_zero_rows_zero():
     rows = np.array([[0.0, 0.0], [1.0, 3.0]])
-    np.testing.assert_array_equal(an.renormalise(rows), [[0.0, 0.0], [0.25, 0.75]])
+    np.testing.assert_array_equal(renormalise(rows), [[0.0, 0.0], [0.25, 0.75]])
 
 
 def test_special_share_is_the_cls_sep_part_of_the_mean_row(lens):
     analysis = lens.analyse(SEED_A)
-    result = lens.attention(SEED_A, an.AttentionQuery("apple"))
+    result = lens.attention(SEED_A, AttentionQuery("apple"))
     mean_row = analysis.attentions[-1, :, 1, :].astype(np.float64).mean(axis=0)
     assert result.word.special_share() == pytest.approx(mean_row[0] + mean_row[5], abs=1e-6)
 
 
 def test_top_excludes_the_word_itself_and_is_sorted(lens):
-    result = lens.attention(SEED_A, an.AttentionQuery("apple"))
+    result = lens.attention(SEED_A, AttentionQuery("apple"))
     top = result.word.top(10)
     assert [t.index for t in top] == sorted({0, 2, 3, 4, 5}, key=lambda i: -result.word.rows[-1][i])
     assert 1 not in [t.index for t in top]
@@ -102,13 +106,13 @@ def test_top_excludes_the_word_itself_and_is_sorted(lens):
 @pytest.mark.parametrize(
     ("query", "error", "params"),
     [
-        (an.AttentionQuery("apple", layer=0), OutOfRange, {"what": "layer", "value": 0, "maximum": 6}),
-        (an.AttentionQuery("apple", layer=7), OutOfRange, {"what": "layer", "value": 7, "maximum": 6}),
-        (an.AttentionQuery("apple", head=0), OutOfRange, {"what": "head", "value": 0, "maximum": 12}),
-        (an.AttentionQuery("apple", head=13), OutOfRange, {"what": "head", "value": 13, "maximum": 12}),
-        (an.AttentionQuery("apple", agg="median"), InvalidChoice, None),
-        (an.AttentionQuery("apple", view="3d"), InvalidChoice, None),
-        (an.AttentionQuery("apple", agg="head"), InvalidChoice, None),
+        (AttentionQuery("apple", layer=0), OutOfRange, {"what": "layer", "value": 0, "maximum": 6}),
+        (AttentionQuery("apple", layer=7), OutOfRange, {"what": "layer", "value": 7, "maximum": 6}),
+        (AttentionQuery("apple", head=0), OutOfRange, {"what": "head", "value": 0, "maximum": 12}),
+        (AttentionQuery("apple", head=13), OutOfRange, {"what": "head", "value": 13, "maximum": 12}),
+        (AttentionQuery("apple", agg="median"), InvalidChoice, None),
+        (AttentionQuery("apple", view="3d"), InvalidChoice, None),
+        (AttentionQuery("apple", agg="head"), InvalidChoice, None),
     ],
 )
 def test_bad_query_numbers(lens, query, error, params):
@@ -122,10 +126,10 @@ def test_bad_query_numbers(lens, query, error, params):
 
 def test_layer_numbers_are_one_based(lens):
     for layer in range(1, 7):
-        result = lens.attention(SEED_A, an.AttentionQuery("apple", layer=layer))
+        result = lens.attention(SEED_A, AttentionQuery("apple", layer=layer))
         assert result.word.layer == layer - 1
-        assert result.to_json()["layer"] == layer
-    assert lens.attention(SEED_A, an.AttentionQuery("apple")).word.layer == 5
+        assert to_json(result)["layer"] == layer
+    assert lens.attention(SEED_A, AttentionQuery("apple")).word.layer == 5
 
 
 # ------------------------------------------------------------------ CLI JSON vs a direct computation
@@ -296,13 +300,13 @@ def test_compare_json_keys_and_seed_ids(cli):
 def test_cosine_per_layer_handles_zero_vectors():
     a = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
     b = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, -1.0]])
-    np.testing.assert_allclose(an.cosine_per_layer(a, b), [1.0, 0.0, -1.0])
+    np.testing.assert_allclose(cosine_per_layer(a, b), [1.0, 0.0, -1.0])
 
 
 @pytest.mark.parametrize("k", [0, -1, 1, 3, 100])
 def test_top_returns_at_most_k(lens, k):
-    result = lens.attention(SEED_A, an.AttentionQuery("apple"))
+    result = lens.attention(SEED_A, AttentionQuery("apple"))
     top = result.word.top(k)
     assert len(top) == max(0, min(k, 5))  # 5 tokens besides "apple" itself
-    run_top = result.to_json(top_k=k)["top"]
+    run_top = to_json(result, top_k=k)["top"]
     assert [t["index"] for t in run_top] == [t.index for t in top]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_MODEL, ConfigError, Settings, load_settings
+from bot.engine.defaults import DEFAULT_MODEL
+from bot.settings import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # The shape of a bot token (three dot-separated base64url parts); not a real token.

@@ -8,8 +8,8 @@ import pytest
 
 from bot import i18n
 from bot.engine import errors
-from bot.formatting import display_width, one_line, pad, report_lines, summary_lines
 from bot.i18n import EN, KO, STRINGS, error_text, language, t
+from bot.tables import display_width, one_line, pad, report_lines, summary_lines
 
 
 def placeholders(template: str) -> set[str]:

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.engine import analysis as an
 from bot.engine.errors import EmptyText, TextTooLong, WordNotFound
 from bot.engine.lens import AnalysisCache, Lens
+from bot.engine.query import VIEWS, AttentionQuery
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -49,9 +49,9 @@ def test_repeated_analyse_is_a_cache_hit(counted):
 def test_paging_through_layers_heads_and_views_reuses_one_forward_pass(counted):
     lens = Lens(counted.model)
     for layer in range(1, 7):
-        for view in an.VIEWS:
-            lens.attention(SEED_B, an.AttentionQuery("apple", layer=layer, view=view))
-    lens.attention(SEED_B, an.AttentionQuery("eating", head=3, hide_special=True))
+        for view in VIEWS:
+            lens.attention(SEED_B, AttentionQuery("apple", layer=layer, view=view))
+    lens.attention(SEED_B, AttentionQuery("eating", head=3, hide_special=True))
     lens.compare("apple", SEED_A, SEED_B)
     assert len(counted.calls) == 2  # one per sentence
 
@@ -129,7 +129,7 @@ def test_bad_input_is_rejected_before_the_cache(counted):
     with pytest.raises(TextTooLong):
         lens.analyse("x" * 31)
     with pytest.raises(WordNotFound):
-        lens.attention(SEED_A, an.AttentionQuery("banana"))
+        lens.attention(SEED_A, AttentionQuery("banana"))
     assert len(counted.calls) == 1  # only the valid sentence ran
     assert len(lens.cache) == 1
 

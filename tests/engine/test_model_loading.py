@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from bot.engine import analysis as an
 from bot.engine import model as model_module
+from bot.engine.errors import ModelUnavailable
 from bot.engine.lens import Lens
-from bot.engine.model import ModelUnavailable, from_objects, load_model
+from bot.engine.model import from_objects, load_model
+from bot.engine.query import AttentionQuery
+from bot.engine.results import to_json
+from bot.engine.tokens import encode
 
 SEED = ["Apple is huge enterprise", "I am eating an apple"]
 
@@ -31,7 +34,7 @@ def test_bundled_model_is_named_and_shaped(bundled_model):
 
 
 def test_forward_returns_float32_attentions_and_hidden_states(bundled_model):
-    _reports, inputs = an.encode(bundled_model, ["hello world"], return_tensors="pt")
+    _reports, inputs = encode(bundled_model, ["hello world"], return_tensors="pt")
     attentions, hidden = bundled_model.forward(inputs)
     assert attentions.shape == (6, 12, 4, 4) and attentions.dtype == np.float32
     assert hidden.shape == (7, 4, 384) and hidden.dtype == np.float32
@@ -186,7 +189,7 @@ def test_distilbert_analysis_matches_a_direct_call(tiny_distilbert):
         analysis.hidden_states, np.stack([h[0].numpy() for h in out.hidden_states]), atol=1e-5
     )
 
-    result = lens.attention(SEED[1], an.AttentionQuery("apple", head=4, hide_special=True))
+    result = lens.attention(SEED[1], AttentionQuery("apple", head=4, hide_special=True))
     assert result.word.rows.shape == (2, 5)
     np.testing.assert_allclose(result.word.rows.sum(axis=-1), 1.0, atol=1e-5)
     expected = direct[:, 3, 5, 1:6]
@@ -201,8 +204,8 @@ def test_distilbert_renders(tiny_distilbert, view):
 
     loaded, _ = tiny_distilbert
     lens = Lens(loaded)
-    result, image = lens.attention_png(SEED[0], an.AttentionQuery("apple", view=view))
-    assert result.to_json()["num_layers"] == 2 and result.to_json()["num_heads"] == 4
+    result, image = lens.attention_png(SEED[0], AttentionQuery("apple", view=view))
+    assert to_json(result)["num_layers"] == 2 and to_json(result)["num_heads"] == 4
     picture = PILImage.open(io.BytesIO(image.png))
     assert picture.size == (image.width, image.height) == (1000, image.height)
 

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import analysis as an
 from bot.engine.errors import EngineError
 from bot.engine.lens import Lens
+from bot.engine.query import VIEWS, AttentionQuery
+from bot.engine.results import to_json
+from bot.engine.words import find_word, fold_word, locate_word, sentence_words
 
 # Characters that have tripped up tokenizers and word matching: accents (composed and decomposed),
 # case folds that change length, dotted I, ligatures, apostrophes, hyphens, quotes, controls, zero
@@ -50,8 +52,8 @@ def small_lens(bundled_model):
 def text_and_word(draw):
     text = draw(texts)
     choice = draw(st.integers(0, 3))
-    if choice == 0 and an.sentence_words(text):
-        word = draw(st.sampled_from(an.sentence_words(text)))
+    if choice == 0 and sentence_words(text):
+        word = draw(st.sampled_from(sentence_words(text)))
     elif choice == 1 and text:
         start = draw(st.integers(0, len(text) - 1))
         word = text[start : draw(st.integers(start + 1, len(text)))]
@@ -69,7 +71,7 @@ queries = st.fixed_dictionaries(
         "head": st.one_of(st.none(), st.integers(-1, 14)),
         "agg": st.sampled_from(["mean", "max", "head", "median"]),
         "hide_special": st.booleans(),
-        "view": st.sampled_from([*an.VIEWS, "pie"]),
+        "view": st.sampled_from([*VIEWS, "pie"]),
     }
 )
 
@@ -105,7 +107,7 @@ def test_tokenize_never_raises_anything_else(small_lens, sentences):
 def test_attention_never_raises_anything_else(small_lens, pair, query):
     text, word = pair
     try:
-        result = small_lens.attention(text, an.AttentionQuery(word, **query))
+        result = small_lens.attention(text, AttentionQuery(word, **query))
     except EngineError as exc:
         assert str(exc)
         return
@@ -125,22 +127,22 @@ def test_attention_never_raises_anything_else(small_lens, pair, query):
     np.testing.assert_allclose(analysis.attentions.sum(axis=-1), 1.0, atol=1e-4)
     top = result.word.top(5)
     assert all(t.index not in span.token_indices for t in top)
-    data = result.to_json()
+    data = to_json(result)
     assert data["layer"] == result.word.layer + 1
 
 
 @PROPERTY
 @given(text=texts)
 def test_every_listed_word_is_found(text):
-    listed = an.sentence_words(text)
-    folded = [an.fold_word(w) for w in listed]
+    listed = sentence_words(text)
+    folded = [fold_word(w) for w in listed]
     assert len(set(folded)) == len(folded)  # distinct, case- and accent-insensitively
     for word in listed:
         assert word and word in text
-        written, start, end, count = an.locate_word(text, word)
+        written, start, end, count = locate_word(text, word)
         assert count >= 1
         assert text[start:end] == written
-        assert an.fold_word(written) == an.fold_word(word)
+        assert fold_word(written) == fold_word(word)
 
 
 @PROPERTY
@@ -152,8 +154,8 @@ def test_every_listed_word_has_tokens(small_lens, text):
         (sentence,) = small_lens.tokenize([text]).sentences
     except EngineError:
         assume(False)
-    for word in an.sentence_words(text):
-        span = an.find_word(sentence, word)
+    for word in sentence_words(text):
+        span = find_word(sentence, word)
         assert span.token_indices
 
 
@@ -161,7 +163,7 @@ def test_every_listed_word_has_tokens(small_lens, text):
 @given(text=texts, word=st.text(max_size=10), occurrence=st.integers(-2, 4))
 def test_locate_word_never_raises_anything_else(text, word, occurrence):
     try:
-        written, start, end, count = an.locate_word(text, word, occurrence)
+        written, start, end, count = locate_word(text, word, occurrence)
     except EngineError:
         return
     assert 1 <= occurrence <= count

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from bot.engine import analysis as an
 from bot.engine import render
+from bot.engine.query import AttentionQuery
+from bot.engine.render import captions, panels, style
+from bot.engine.render.canvas import Canvas
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -44,7 +46,7 @@ def assert_real_picture(image: render.Image) -> None:
 def notes(monkeypatch):
     """Every footer line and subtitle line the renderer writes, to check what an image declares."""
     lines: list[str] = []
-    real_footer, real_header = render._footer, render._header
+    real_footer, real_header = panels.footer, panels.header
 
     def footer(canvas, start_in, footer_lines):
         lines.extend(footer_lines)
@@ -55,15 +57,15 @@ def notes(monkeypatch):
         lines.extend(subtitle)
         return real_header(canvas, title, subtitle)
 
-    monkeypatch.setattr(render, "_footer", footer)
-    monkeypatch.setattr(render, "_header", header)
+    monkeypatch.setattr(panels, "footer", footer)
+    monkeypatch.setattr(panels, "header", header)
     return lines
 
 
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("hide", [False, True])
 def test_every_view_renders_a_real_png(lens, view, hide, notes):
-    _result, image = lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view, hide_special=hide))
+    _result, image = lens.attention_png(SEED_A, AttentionQuery("apple", view=view, hide_special=hide))
     assert_real_picture(image)
     assert image.filename == f"bertlens-{view}.png"
     assert "Apple" in image.alt_text or "apple" in image.alt_text.lower()
@@ -74,7 +76,7 @@ def test_every_view_renders_a_real_png(lens, view, hide, notes):
 
 @pytest.mark.parametrize("argv", [{"head": 3}, {"agg": "max"}, {"layer": 1}])
 def test_head_choices_render(lens, argv, notes):
-    _, image = lens.attention_png(SEED_B, an.AttentionQuery("apple", **argv))
+    _, image = lens.attention_png(SEED_B, AttentionQuery("apple", **argv))
     assert_real_picture(image)
     label = {"head": "head 3 of 12", "agg": "max over 12 heads", "layer": "layer 1 outlined"}[
         next(iter(argv))
@@ -93,7 +95,7 @@ def test_compare_renders_a_real_png(lens, hide, notes):
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_long_sentence_renders_and_says_what_it_cut(lens, view, notes):
-    result, image = lens.attention_png(LONG, an.AttentionQuery("fox", occurrence=6, view=view))
+    result, image = lens.attention_png(LONG, AttentionQuery("fox", occurrence=6, view=view))
     assert len(result.analysis.sentence) == 101
     assert_real_picture(image)
     assert any("The sentence is shortened in the subtitle." in line for line in notes)
@@ -109,8 +111,8 @@ def test_long_sentence_renders_and_says_what_it_cut(lens, view, notes):
 
 
 def test_long_sentence_wraps_into_panels(lens):
-    _, short_image = lens.attention_png(SEED_A, an.AttentionQuery("apple"))
-    _, long_image = lens.attention_png(LONG, an.AttentionQuery("fox", occurrence=6))
+    _, short_image = lens.attention_png(SEED_A, AttentionQuery("apple"))
+    _, long_image = lens.attention_png(LONG, AttentionQuery("fox", occurrence=6))
     # 72 shown columns wrap onto three panels of 24: the image is much taller than one panel.
     assert long_image.height > 2.2 * short_image.height
 
@@ -135,14 +137,14 @@ AWKWARD = [
 
 @pytest.mark.parametrize(("text", "word"), AWKWARD, ids=[f"awkward{i}" for i in range(len(AWKWARD))])
 def test_awkward_text_renders(lens, text, word):
-    _, image = lens.attention_png(text, an.AttentionQuery(word))
+    _, image = lens.attention_png(text, AttentionQuery(word))
     assert_real_picture(image)
 
 
 @pytest.mark.parametrize("view", ["heads", "matrix", "grid", "rollout"])
 def test_awkward_text_renders_in_every_view(lens, view):
     for text, word in (AWKWARD[2], AWKWARD[6]):
-        _, image = lens.attention_png(text, an.AttentionQuery(word, view=view, hide_special=True))
+        _, image = lens.attention_png(text, AttentionQuery(word, view=view, hide_special=True))
         assert_real_picture(image)
 
 
@@ -155,30 +157,30 @@ def test_awkward_text_compare_renders(lens, text, word):
 
 
 def test_unknown_characters_are_noted(lens, notes):
-    _, image = lens.attention_png("snow \u2603 falls", an.AttentionQuery("snow"))
+    _, image = lens.attention_png("snow \u2603 falls", AttentionQuery("snow"))
     assert_real_picture(image)
     assert any("unknown to this model's vocabulary" in line for line in notes)
 
 
 def test_clip_text_and_short():
-    assert render.clip_text("a b c", 10, 1) == (["a b c"], False)
-    lines, cut = render.clip_text("word " * 50, 20, 2)
+    assert captions.clip_lines("a b c", 10, 1) == (["a b c"], False)
+    lines, cut = captions.clip_lines("word " * 50, 20, 2)
     assert cut and len(lines) == 2 and lines[-1].endswith("\u2026") and all(len(x) <= 20 for x in lines)
-    assert render.short("enterprise") == "enterprise"
-    assert render.short("internationalization") == "internation\u2026"
-    assert len(render.short("internationalization")) == render.MAX_LABEL_CHARS
+    assert captions.short("enterprise") == "enterprise"
+    assert captions.short("internationalization") == "internation\u2026"
+    assert len(captions.short("internationalization")) == style.MAX_LABEL_CHARS
 
 
 def test_concurrent_renders_are_identical_to_sequential(lens):
     jobs = [
-        ("attention", SEED_A, an.AttentionQuery("apple", view="word")),
-        ("attention", SEED_B, an.AttentionQuery("apple", view="heads", hide_special=True)),
-        ("attention", SEED_A, an.AttentionQuery("huge", view="matrix")),
-        ("attention", SEED_B, an.AttentionQuery("eating", view="grid")),
-        ("attention", "tokenization is fun", an.AttentionQuery("tokenization", view="rollout")),
-        ("attention", "\ud55c\uad6d\uc5b4 apple $\\alpha$", an.AttentionQuery("apple", head=4)),
+        ("attention", SEED_A, AttentionQuery("apple", view="word")),
+        ("attention", SEED_B, AttentionQuery("apple", view="heads", hide_special=True)),
+        ("attention", SEED_A, AttentionQuery("huge", view="matrix")),
+        ("attention", SEED_B, AttentionQuery("eating", view="grid")),
+        ("attention", "tokenization is fun", AttentionQuery("tokenization", view="rollout")),
+        ("attention", "\ud55c\uad6d\uc5b4 apple $\\alpha$", AttentionQuery("apple", head=4)),
         ("compare", None, None),
-        ("attention", LONG, an.AttentionQuery("fox", occurrence=3, agg="max")),
+        ("attention", LONG, AttentionQuery("fox", occurrence=3, agg="max")),
     ]
 
     def run(job):
@@ -207,12 +209,12 @@ def test_concurrent_renders_are_identical_to_sequential(lens):
 )
 def test_colour_bar_says_what_its_colours_mean(lens, monkeypatch, view, label):
     written: list[str] = []
-    real = render.Canvas.vertical_text
+    real = Canvas.vertical_text
 
     def spy(self, x, y, text, **kwargs):
         written.append(text)
         return real(self, x, y, text, **kwargs)
 
-    monkeypatch.setattr(render.Canvas, "vertical_text", spy)
-    lens.attention_png(SEED_A, an.AttentionQuery("apple", view=view))
+    monkeypatch.setattr(Canvas, "vertical_text", spy)
+    lens.attention_png(SEED_A, AttentionQuery("apple", view=view))
     assert written == [label]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.engine import analysis as an
+from bot.engine.attention import rollout
+from bot.engine.query import AttentionQuery
+from bot.engine.results import to_json
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -21,7 +23,7 @@ def test_seed_lesson_apple_looks_at_its_context(lens, reference, text, seed_says
     The top token is computed by the engine (last layer, specials hidden, the word itself aside) and by
     a direct transformers computation here; both must agree with each other and with the post.
     """
-    result = lens.attention(text, an.AttentionQuery("apple", hide_special=True))
+    result = lens.attention(text, AttentionQuery("apple", hide_special=True))
     engine_top = result.word.top(1)[0]
 
     tokens, attentions, _ = reference.run(text)
@@ -90,7 +92,7 @@ def reference_rollout(attentions: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("text", [SEED_A, SEED_B, "tokenization is fun"])
 def test_rollout_matches_reference(lens, text):
     analysis = lens.analyse(text)
-    ours = an.rollout(analysis.attentions)
+    ours = rollout(analysis.attentions)
     expected = reference_rollout(analysis.attentions)
     assert ours.shape == expected.shape == (6, len(analysis.sentence), len(analysis.sentence))
     np.testing.assert_allclose(ours, expected, atol=1e-9)
@@ -100,19 +102,19 @@ def test_rollout_matches_reference(lens, text):
 def test_rollout_of_uniform_and_identity_attention():
     # Identity attention (every token looks at itself) rolls out to the identity.
     eye = np.broadcast_to(np.eye(4), (3, 2, 4, 4)).astype(np.float32)
-    np.testing.assert_allclose(an.rollout(eye), np.broadcast_to(np.eye(4), (3, 4, 4)))
+    np.testing.assert_allclose(rollout(eye), np.broadcast_to(np.eye(4), (3, 4, 4)))
     # One layer of uniform attention: (U + I) / 2.
     uniform = np.full((1, 2, 4, 4), 0.25, dtype=np.float32)
-    np.testing.assert_allclose(an.rollout(uniform)[0], (np.full((4, 4), 0.25) + np.eye(4)) / 2)
+    np.testing.assert_allclose(rollout(uniform)[0], (np.full((4, 4), 0.25) + np.eye(4)) / 2)
 
 
 @pytest.mark.parametrize("hide", [False, True])
 def test_word_rollout_rows(lens, hide):
     analysis = lens.analyse("tokenization is fun")
     result = lens.attention(
-        "tokenization is fun", an.AttentionQuery("tokenization", view="rollout", hide_special=hide)
+        "tokenization is fun", AttentionQuery("tokenization", view="rollout", hide_special=hide)
     )
-    assert result.is_rollout and result.to_json()["values"] == "rollout"
+    assert result.is_rollout and to_json(result)["values"] == "rollout"
     rolled = reference_rollout(analysis.attentions)[:, [1, 2], :].mean(axis=1)  # the word's two pieces
     columns = list(result.word.columns)
     expected = rolled[:, columns]

@@ -6,6 +6,7 @@ import pytest
 
 from bot.engine.errors import EmptyText, TextTooLong
 from bot.engine.lens import Lens
+from bot.engine.results import to_json
 
 SEED = ["Apple is huge enterprise", "I am eating an apple"]
 
@@ -80,7 +81,7 @@ def test_unknown_characters_are_special_but_not_framing(lens):
 
 
 def test_to_json_has_exactly_the_documented_keys(lens):
-    data = lens.tokenize(SEED).to_json()
+    data = to_json(lens.tokenize(SEED))
     assert set(data) == {"model", "sentences", "shared_ids"}
     for sentence in data["sentences"]:
         assert set(sentence) == {
@@ -131,12 +132,12 @@ def test_concurrent_tokenize_matches_sequential(lens):
     from concurrent.futures import ThreadPoolExecutor
 
     batches = [[f"{'word ' * (i % 7 + 1)}apple", "short", "x " * (i % 5 + 1)] for i in range(16)]
-    sequential = [lens.tokenize(batch).to_json() for batch in batches]
+    sequential = [to_json(lens.tokenize(batch)) for batch in batches]
     barrier = threading.Barrier(8)
 
     def run(batch):
         barrier.wait(timeout=30)
-        return [lens.tokenize(batch).to_json() for _ in range(5)]
+        return [to_json(lens.tokenize(batch)) for _ in range(5)]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(run, batches[:8])) + list(pool.map(run, batches[8:]))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.engine import analysis as an
 from bot.engine.errors import EmptyText, OccurrenceOutOfRange, WordNotFound
+from bot.engine.query import AttentionQuery
+from bot.engine.words import find_word, locate_word, sentence_words
 
 
 def _sentence(lens, text):
@@ -16,12 +17,12 @@ def _sentence(lens, text):
 
 def test_word_split_into_pieces_takes_all_its_tokens(lens):
     analysis = lens.analyse("tokenization is fun")
-    span = an.find_word(analysis.sentence, "tokenization")
+    span = find_word(analysis.sentence, "tokenization")
     assert [analysis.sentence.tokens[i] for i in span.token_indices] == ["token", "##ization"]
     assert span.pieces == 2
     assert (span.start, span.end, span.text) == (0, 12, "tokenization")
 
-    result = lens.attention("tokenization is fun", an.AttentionQuery("tokenization"))
+    result = lens.attention("tokenization is fun", AttentionQuery("tokenization"))
     raw = analysis.attentions.astype(np.float64)
     expected = raw[:, :, [1, 2], :].mean(axis=2).mean(axis=1)  # pieces averaged, heads averaged
     np.testing.assert_allclose(result.word.rows, expected, atol=1e-6)
@@ -31,7 +32,7 @@ def test_word_split_into_pieces_takes_all_its_tokens(lens):
 def test_repeated_word_occurrences(lens):
     text = "the cat saw the dog and the bird"
     sentence = _sentence(lens, text)
-    spans = [an.find_word(sentence, "the", k) for k in (1, 2, 3)]
+    spans = [find_word(sentence, "the", k) for k in (1, 2, 3)]
     assert [s.start for s in spans] == [0, 12, 24]
     assert all(s.occurrences == 3 for s in spans)
     assert [s.occurrence for s in spans] == [1, 2, 3]
@@ -43,15 +44,15 @@ def test_repeated_word_occurrences(lens):
 def test_occurrence_out_of_range(lens, occurrence):
     sentence = _sentence(lens, "the cat saw the dog and the bird")
     with pytest.raises(OccurrenceOutOfRange) as info:
-        an.find_word(sentence, "the", occurrence)
+        find_word(sentence, "the", occurrence)
     assert info.value.params == {"word": "the", "occurrence": occurrence, "count": 3}
     assert "3" in str(info.value)
 
 
 def test_repeated_word_attention_differs_by_occurrence(lens):
     text = "the cat saw the dog"
-    first = lens.attention(text, an.AttentionQuery("the", occurrence=1))
-    second = lens.attention(text, an.AttentionQuery("the", occurrence=2))
+    first = lens.attention(text, AttentionQuery("the", occurrence=1))
+    second = lens.attention(text, AttentionQuery("the", occurrence=2))
     assert first.word.span.token_indices != second.word.span.token_indices
     assert not np.allclose(first.word.rows, second.word.rows)
 
@@ -70,7 +71,7 @@ def test_repeated_word_attention_differs_by_occurrence(lens):
 )
 def test_case_and_accent_insensitive(lens, text, word, expected):
     sentence = _sentence(lens, text)
-    span = an.find_word(sentence, word)
+    span = find_word(sentence, word)
     assert span.text == expected
     assert text[span.start : span.end] == expected
     assert span.token_indices
@@ -88,19 +89,19 @@ def test_case_and_accent_insensitive(lens, text, word, expected):
 def test_whole_words_only(lens, text, word):
     sentence = _sentence(lens, text)
     with pytest.raises(WordNotFound):
-        an.find_word(sentence, word)
+        find_word(sentence, word)
 
 
 def test_whole_word_next_to_punctuation(lens):
     sentence = _sentence(lens, "(apple), apple! apple-pie")
-    spans = [an.find_word(sentence, "apple", k) for k in (1, 2, 3)]
+    spans = [find_word(sentence, "apple", k) for k in (1, 2, 3)]
     assert [s.start for s in spans] == [1, 9, 16]
 
 
 def test_absent_word_lists_the_words_that_are_there(lens):
     sentence = _sentence(lens, "Apple is huge enterprise")
     with pytest.raises(WordNotFound) as info:
-        an.find_word(sentence, "banana")
+        find_word(sentence, "banana")
     assert info.value.params["available"] == ["Apple", "is", "huge", "enterprise"]
     message = str(info.value)
     assert "banana" in message
@@ -111,7 +112,7 @@ def test_absent_word_lists_the_words_that_are_there(lens):
 @pytest.mark.parametrize("word", ["'apple'", '"apple"', "\u201capple\u201d", "`apple`", "  apple  "])
 def test_quotes_and_spaces_around_the_word_are_tolerated(lens, word):
     sentence = _sentence(lens, "I am eating an apple")
-    span = an.find_word(sentence, word)
+    span = find_word(sentence, word)
     assert span.text == "apple"
     assert span.token_indices == (5,)
 
@@ -119,7 +120,7 @@ def test_quotes_and_spaces_around_the_word_are_tolerated(lens, word):
 def test_quoted_word_in_the_text_is_found_with_its_quote(lens):
     # The quotes are only stripped when the word as typed is not there.
     sentence = _sentence(lens, "he said 'no' twice")
-    span = an.find_word(sentence, "'no'")
+    span = find_word(sentence, "'no'")
     assert span.text == "'no'"
     assert [sentence.tokens[i] for i in span.token_indices] == ["'", "no", "'"]
 
@@ -128,19 +129,19 @@ def test_quoted_word_in_the_text_is_found_with_its_quote(lens):
 def test_empty_word_is_rejected(lens, word):
     sentence = _sentence(lens, "I am eating an apple")
     with pytest.raises(EmptyText) as info:
-        an.find_word(sentence, word)
+        find_word(sentence, word)
     assert info.value.params == {"what": "word"}
 
 
 def test_word_made_only_of_dropped_characters_is_not_found(lens):
     sentence = _sentence(lens, "apple \x07 pie")
     with pytest.raises(WordNotFound):
-        an.find_word(sentence, "\x07")
+        find_word(sentence, "\x07")
 
 
 def test_multi_word_phrase(lens):
     sentence = _sentence(lens, "I live in New York City")
-    span = an.find_word(sentence, "new york")
+    span = find_word(sentence, "new york")
     assert span.text == "New York"
     assert [sentence.tokens[i] for i in span.token_indices] == ["new", "york"]
 
@@ -157,13 +158,13 @@ def test_multi_word_phrase(lens):
     ],
 )
 def test_sentence_words(text, words):
-    assert an.sentence_words(text) == words
+    assert sentence_words(text) == words
 
 
 def test_locate_word_needs_no_tokenizer():
-    assert an.locate_word("I am eating an apple", "APPLE") == ("apple", 15, 20, 1)
+    assert locate_word("I am eating an apple", "APPLE") == ("apple", 15, 20, 1)
     with pytest.raises(WordNotFound):
-        an.locate_word("I am eating an apple", "pear")
+        locate_word("I am eating an apple", "pear")
 
 
 def test_special_tokens_typed_in_the_sentence_are_the_users_text(lens):
@@ -174,7 +175,7 @@ def test_special_tokens_typed_in_the_sentence_are_the_users_text(lens):
     assert sentence.input_ids[2] == sentence.input_ids[4] == 102
     assert sentence.framing == (True, False, False, False, True)
     assert sentence.special[2] and sentence.offsets[2] == (6, 11)
-    span = an.find_word(sentence, "SEP")
+    span = find_word(sentence, "SEP")
     assert span.token_indices == (2,)
-    result = lens.attention("first [SEP] second", an.AttentionQuery("second", hide_special=True))
+    result = lens.attention("first [SEP] second", AttentionQuery("second", hide_special=True))
     assert result.word.tokens == ["first", "[SEP]", "second"]

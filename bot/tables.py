@@ -1,32 +1,15 @@
-"""Plain-text views of engine results, shared by the CLI and the Discord replies.
-
-Monospace tables are aligned by display width (Hangul and other wide characters take two cells) so
-they line up in a terminal and in a Discord code block alike.
+"""Token tables, as the seed post walks through them: per-sentence rows of token, id, mask and a note,
+then ``input_ids`` and ``attention_mask``, and what to notice. Shared by the CLI and Discord replies;
+columns are aligned by display width (``bot.text``) so Hangul lines up too.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
-from bot.engine.analysis import TokenizationReport, TokenizedSentence
+from bot.engine.tokens import TokenizationReport, TokenizedSentence
 from bot.i18n import t
-
-
-def display_width(text: str) -> int:
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
-    )
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
-
-def one_line(text: str, limit: int = 120) -> str:
-    """Collapse whitespace (newlines would break a table row) and shorten visibly."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
+from bot.text import display_width, one_line, pad
 
 
 def token_notes(sentence: TokenizedSentence, shared: set[int], lang: str) -> list[str]:

@@ -1,0 +1,141 @@
+"""What a reply looks like on Discord: the embeds of /attention and /compare, the token table of
+/tokenize (or a .txt attachment when it cannot fit), and image attachments. Every length is clipped
+to Discord's limits (``bot.limits``) and every piece of user text escaped (``bot.markup``)."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from bot import limits
+from bot.engine.attention import WordAttention
+from bot.engine.render import Image
+from bot.engine.results import AttentionResult
+from bot.engine.similarity import Comparison
+from bot.engine.tokens import TokenizationReport
+from bot.engine.words import joined_pieces
+from bot.i18n import heads_label, t
+from bot.markup import code_block, escape
+from bot.tables import report_lines, summary_lines
+from bot.text import clip, one_line
+
+COLOUR = discord.Colour(0xE8D24A)  # cividis' bright end, so embed and heatmap belong together
+TOKENS_FILENAME = "bertlens-tokens.txt"
+
+
+def image_file(image: Image) -> discord.File:
+    """A fresh File each time: a discord.File's buffer is consumed by one upload."""
+    return discord.File(
+        io.BytesIO(image.png),
+        filename=image.filename,
+        description=clip(image.alt_text, limits.ATTACHMENT_DESCRIPTION),
+    )
+
+
+def word_heads(word: WordAttention, lang: str) -> str:
+    return heads_label(lang, word.heads.agg, word.heads.head, word.analysis.num_heads)
+
+
+def _top_lines(word: WordAttention, k: int = 5) -> str:
+    lines = [f"{i}. **{escape(a.token)}** {a.weight:.3f}" for i, a in enumerate(word.top(k), start=1)]
+    return "\n".join(lines) or "\u2014"
+
+
+def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord.Embed:
+    word = result.word
+    analysis = result.analysis
+    description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
+    if word.span.occurrences > 1:
+        description.append(
+            t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences)
+        )
+    if word.span.pieces > 1:
+        pieces = joined_pieces(analysis.sentence, word.span)
+        description.append(
+            t(
+                lang,
+                "attention.pieces",
+                word=escape(word.span.text),
+                count=word.span.pieces,
+                pieces=escape(pieces),
+            )
+        )
+    share = word.sink_share()
+    if share is not None and not result.is_rollout:
+        description.append(t(lang, "attention.sink", share=share, layer=word.layer + 1))
+    embed = discord.Embed(
+        title=clip(t(lang, "attention.title", word=escape(one_line(word.span.text, 80))), limits.EMBED_TITLE),
+        description="\n".join(description),
+        colour=COLOUR,
+    )
+    heads = word_heads(word, lang)
+    key = "attention.rollout_top" if result.is_rollout else "attention.top"
+    embed.add_field(
+        name=t(lang, key, layer=word.layer + 1, heads=heads),
+        value=clip(_top_lines(word), limits.EMBED_FIELD_VALUE),
+    )
+    embed.set_image(url=f"attachment://{image.filename}")
+    footer = t(
+        lang,
+        "attention.footer",
+        model=analysis.model,
+        layer=word.layer + 1,
+        layers=analysis.num_layers,
+        heads=heads,
+        view=result.resolved.view,
+        specials=t(lang, "specials.hidden" if word.hide_special else "specials.shown"),
+    )
+    embed.set_footer(text=clip(footer, limits.EMBED_FOOTER))
+    return embed
+
+
+def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Embed:
+    a, b = comparison.a, comparison.b
+    layers = a.analysis.num_layers
+    if comparison.same_ids:
+        ids = t(lang, "compare.same_ids", ids=", ".join(map(str, comparison.ids_a)))
+    else:
+        ids = t(
+            lang,
+            "compare.diff_ids",
+            a=", ".join(map(str, comparison.ids_a)),
+            b=", ".join(map(str, comparison.ids_b)),
+        )
+    embed = discord.Embed(
+        title=clip(t(lang, "compare.title", word=escape(one_line(a.span.text, 80))), limits.EMBED_TITLE),
+        description=f"**A** > {clip(escape(a.analysis.sentence.text), 900)}\n"
+        f"**B** > {clip(escape(b.analysis.sentence.text), 900)}\n\n{ids}",
+        colour=COLOUR,
+    )
+    cos = comparison.cosine
+    figures = " \u00b7 ".join(f"{'emb' if i == 0 else f'L{i}'} {value:.3f}" for i, value in enumerate(cos))
+    lesson = t(lang, "compare.lesson", first=float(cos[0]), last=float(cos[-1]), layers=layers)
+    embed.add_field(
+        name=t(lang, "compare.cosine"),
+        value=clip(f"{figures}\n{lesson}", limits.EMBED_FIELD_VALUE),
+        inline=False,
+    )
+    for label, word in (("A", a), ("B", b)):
+        embed.add_field(
+            name=t(lang, "compare.top", label=label, layer=word.layer + 1),
+            value=clip(_top_lines(word, 3), limits.EMBED_FIELD_VALUE),
+        )
+    embed.set_image(url=f"attachment://{image.filename}")
+    embed.set_footer(text=clip(f"{a.analysis.model} \u00b7 {word_heads(a, lang)}", limits.EMBED_FOOTER))
+    return embed
+
+
+def tokenize_reply(report: TokenizationReport, lang: str) -> tuple[str, discord.File | None]:
+    """The token table in a code block, or, when it cannot fit one message, a summary plus a .txt file
+    with the whole table (never silently cut)."""
+    table = report_lines(report, lang)
+    summary = [escape(line) for line in summary_lines(report, lang)]
+    content = code_block(table) + "\n" + "\n".join(summary)
+    if len(content) <= limits.CONTENT:
+        return content, None
+    text = "\n".join(table) + "\n\n" + "\n".join(summary_lines(report, lang)) + "\n"
+    head = [escape(table[0]), *summary, t(lang, "tok.attached", filename=TOKENS_FILENAME)]
+    return clip("\n".join(head), limits.CONTENT), discord.File(
+        io.BytesIO(text.encode("utf-8")), filename=TOKENS_FILENAME
+    )

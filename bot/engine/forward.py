@@ -1,0 +1,49 @@
+"""One sentence's forward pass, kept whole so every later view (layers, heads, rollout, vectors)
+reads it without running the model again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.engine.defaults import DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
+from bot.engine.model import LoadedModel
+from bot.engine.tokens import TokenizedSentence, encode
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One sentence's forward pass: everything later views need, so paging never reruns the model."""
+
+    model: str
+    sentence: TokenizedSentence
+    attentions: np.ndarray  # [layer, head, from, to], float32, each row sums to 1
+    hidden_states: np.ndarray  # [layer 0..L, token, dim]; 0 is the embedding output
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.attentions.shape[0])
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.attentions.shape[1])
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.attentions.nbytes + self.hidden_states.nbytes)
+
+
+def analyse(
+    lm: LoadedModel,
+    text: str,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+) -> Analysis:
+    """Tokenize one sentence on its own (no padding) and run the model once."""
+    (sentence,), inputs = encode(lm, [text], max_chars=max_chars, max_tokens=max_tokens, return_tensors="pt")
+    attentions, hidden = lm.forward(inputs)
+    attentions.setflags(write=False)
+    hidden.setflags(write=False)
+    return Analysis(model=lm.name, sentence=sentence, attentions=attentions, hidden_states=hidden)

@@ -1,0 +1,90 @@
+"""What a user asks for, as they state it (layers and heads numbered from 1), and the one place
+that checks it against the model and converts it to the engine's 0-based indices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from bot.engine.errors import InvalidChoice, OutOfRange
+from bot.engine.tokens import check_text
+from bot.engine.words import locate_word
+
+Aggregation = Literal["mean", "max", "head"]
+View = Literal["word", "heads", "matrix", "grid", "rollout"]
+AGGREGATIONS: tuple[str, ...] = ("mean", "max")
+VIEWS: tuple[str, ...] = ("word", "heads", "matrix", "grid", "rollout")
+
+
+@dataclass(frozen=True)
+class HeadChoice:
+    """How heads are combined: the mean over heads, the max over heads, or one head (0-based)."""
+
+    agg: Aggregation = "mean"
+    head: int | None = None
+
+    def apply(self, per_head: np.ndarray, axis: int) -> np.ndarray:
+        if self.agg == "head":
+            assert self.head is not None
+            return np.take(per_head, self.head, axis=axis)
+        if self.agg == "max":
+            return per_head.max(axis=axis)
+        return per_head.mean(axis=axis)
+
+    @property
+    def is_distribution(self) -> bool:
+        """Mean and single-head rows sum to 1; a max over heads does not."""
+        return self.agg != "max"
+
+
+MEAN_OF_HEADS = HeadChoice()
+
+
+@dataclass(frozen=True)
+class AttentionQuery:
+    """A request as users state it: layer and head numbered from 1, None meaning the defaults."""
+
+    word: str
+    occurrence: int = 1
+    layer: int | None = None  # 1-based; None = last layer
+    head: int | None = None  # 1-based; None = aggregate with ``agg``
+    agg: str = "mean"
+    hide_special: bool = False
+    view: str = "word"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    layer: int  # 0-based
+    heads: HeadChoice
+    view: str
+
+
+def resolve_query(query: AttentionQuery, num_layers: int, num_heads: int) -> Resolved:
+    """Check the user's numbers and choices against the model and convert them to 0-based."""
+    if query.view not in VIEWS:
+        raise InvalidChoice("view", str(query.view), VIEWS)
+    if query.agg not in (*AGGREGATIONS, "head"):
+        raise InvalidChoice("aggregation", str(query.agg), AGGREGATIONS)
+    layer = num_layers if query.layer is None else query.layer
+    if not 1 <= layer <= num_layers:
+        raise OutOfRange("layer", layer, num_layers)
+    if query.head is not None:
+        if not 1 <= query.head <= num_heads:
+            raise OutOfRange("head", query.head, num_heads)
+        heads = HeadChoice("head", query.head - 1)
+    elif query.agg == "head":
+        raise InvalidChoice("aggregation", "head (without a head number)", AGGREGATIONS)
+    else:
+        heads = HeadChoice(query.agg)  # type: ignore[arg-type]
+    return Resolved(layer=layer - 1, heads=heads, view=query.view)
+
+
+def precheck(text: str, query: AttentionQuery, *, num_layers: int, num_heads: int, max_chars: int) -> None:
+    """Every check that needs neither the tokenizer nor the model, so a bot can answer bad input at
+    once instead of after queueing for a worker."""
+    check_text(text, max_chars=max_chars)
+    resolve_query(query, num_layers, num_heads)
+    locate_word(text, query.word, query.occurrence)

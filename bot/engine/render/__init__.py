@@ -1,0 +1,42 @@
+"""Heatmaps as PNG bytes, composed as pixels: numpy for the cells, Pillow (FreeType) for the text.
+
+Why not matplotlib figures: a labelled heatmap needs 30-150 text artists, and matplotlib spends about
+a millisecond on each, which made drawing 5-10x slower than the forward pass itself and held the GIL
+long enough to stall the bot's event loop (see ``python -m bench`` and the README's benchmark notes).
+Matplotlib still provides what it is best at: the ``cividis`` colour map and the DejaVu fonts.
+
+Each figure module plans everything from the result (``plan_*``: sizes, labels, colour scale, every
+caption in the reader's language) and then only paints the plan (``draw_*``). Every image labels
+itself: model, sentence, word, layer/head, aggregation and whether specials are hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.engine.render import compare, grid, matrix, rows
+from bot.engine.render.image import Image
+from bot.engine.results import AttentionResult
+from bot.engine.similarity import Comparison
+from bot.i18n import EN
+
+__all__ = ["FIGURES", "Image", "render_attention", "render_comparison"]
+
+# view name -> (plan, draw): a new view is one module and one line here.
+FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], Image]]] = {
+    "word": (rows.plan_word_view, rows.draw_rows),
+    "heads": (rows.plan_heads_view, rows.draw_rows),
+    "rollout": (rows.plan_rollout_view, rows.draw_rows),
+    "matrix": (matrix.plan_matrix, matrix.draw_matrix),
+    "grid": (grid.plan_grid, grid.draw_grid),
+}
+
+
+def render_attention(result: AttentionResult, lang: str = EN) -> Image:
+    plan, draw = FIGURES[result.resolved.view]
+    return draw(plan(result, lang))
+
+
+def render_comparison(comparison: Comparison, lang: str = EN) -> Image:
+    return compare.draw_comparison(compare.plan_comparison(comparison, lang))

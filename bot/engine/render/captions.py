@@ -1,0 +1,91 @@
+"""Every sentence an image says, built from the i18n tables in the reader's language.
+
+Figures decide *what* to say (from the numbers they draw); this module decides *how it reads*. Each
+caption is computed from the same result the figure draws, so it is true of that image.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.engine.attention import WordAttention
+from bot.engine.query import HeadChoice
+from bot.engine.render.style import MAX_LABEL_CHARS, SENTENCE_CHARS
+from bot.engine.words import joined_pieces
+from bot.i18n import heads_label, t
+from bot.text import ELLIPSIS, clip, weighted_list
+
+
+def quoted(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def short(token: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """A token label that fits under a heatmap column."""
+    return clip(token, limit)
+
+
+def clip_lines(text: str, width: int, lines: int) -> tuple[list[str], bool]:
+    """Wrap ``text`` to at most ``lines`` lines; return the lines and whether anything was cut."""
+    wrapped = textwrap.wrap(" ".join(text.split()), width=width) or [""]
+    if len(wrapped) <= lines:
+        return wrapped, False
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1][: width - 1].rstrip() + ELLIPSIS
+    return kept, True
+
+
+def sentence_title(prefix: str, text: str, width: int = SENTENCE_CHARS) -> tuple[str, bool]:
+    """``in “the sentence”`` on one line, and whether the sentence had to be shortened."""
+    lines, cut = clip_lines(text, width, 1)
+    return f"{prefix} {quoted(lines[0])}", cut
+
+
+def heads(lang: str, choice: HeadChoice, num_heads: int) -> str:
+    return heads_label(lang, choice.agg, choice.head, num_heads)
+
+
+def model_shape(lang: str, model: str, layers: int, num_heads: int) -> str:
+    return t(lang, "img.model_shape", model=model, layers=layers, heads=num_heads)
+
+
+def specials(lang: str, hidden: bool, renormalised: bool) -> str:
+    if not hidden:
+        return t(lang, "specials.shown")
+    return t(lang, "img.specials.rescaled" if renormalised else "img.specials.hidden")
+
+
+def top_line(lang: str, word: WordAttention, where: str, k: int = 5) -> str:
+    listed = weighted_list(word.top(k), " \u00b7 ", token_chars=16)
+    return t(lang, "img.top", where=where, listed=listed or t(lang, "img.top.none"))
+
+
+def sink_tip(lang: str, word: WordAttention) -> str | None:
+    """Say why [CLS]/[SEP] dominate instead of letting them silently wash out the colour scale."""
+    share = word.sink_share()
+    if share is None:
+        return None
+    return t(lang, "img.sink", share=share, layer=word.layer + 1)
+
+
+def pieces_note(lang: str, word: WordAttention) -> str | None:
+    if word.span.pieces < 2:
+        return None
+    pieces = joined_pieces(word.analysis.sentence, word.span)
+    return t(
+        lang, "img.pieces", word=quoted(word.span.text), count=word.span.pieces, pieces=short(pieces, 60)
+    )
+
+
+def shortening_notes(lang: str, start: int, stop: int, total: int, sentence_cut: bool) -> list[str]:
+    """What the image leaves out, said on the image: a window of a long sentence, a cut subtitle."""
+    notes = []
+    if (start, stop) != (0, total):
+        notes.append(t(lang, "img.window", start=start + 1, stop=stop, total=total))
+    if sentence_cut:
+        notes.append(t(lang, "img.sentence_cut"))
+    return notes
+
+
+def unknown_note(lang: str, count: int) -> str | None:
+    return t(lang, "img.unknown", count=count) if count else None

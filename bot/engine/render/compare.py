@@ -1,0 +1,217 @@
+"""/compare: the word's attention in sentence A and in sentence B, and the cosine similarity of its
+two contextual vectors layer by layer (a small line chart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image as PILImage
+from PIL import ImageDraw
+
+from bot.engine.attention import WordAttention
+from bot.engine.render import captions, panels
+from bot.engine.render.canvas import Box, Canvas
+from bot.engine.render.image import Image
+from bot.engine.render.style import (
+    ACCENT,
+    BACKGROUND,
+    CELL_PX,
+    COLUMN_LABELS_PX,
+    GRIDLINE,
+    HEADER,
+    LABEL_PX,
+    LEFT,
+    MARGIN,
+    MAX_COLUMNS_PER_ROW,
+    MUTED,
+    PLOT_WIDTH,
+    ROTATED_LABELS_PX,
+    SMALL_PX,
+    SUBTITLE_PX,
+    TEXT_WIDTH,
+)
+from bot.engine.similarity import Comparison
+from bot.i18n import t
+
+CHART_PX = 230
+CHART_SCALE = 3  # the line is drawn at 3x and scaled down, so it is smooth without a plotting library
+CHART_TOP = 1.18  # room above 1.0 for the value labels
+
+
+@dataclass(frozen=True, eq=False)
+class SentencePanel:
+    word: WordAttention
+    heading: str  # "A: “…”"
+    labels: list[str]
+    start: int
+    stop: int
+    rotate: bool
+    annotate: bool
+
+    @property
+    def own(self) -> list[int]:
+        return [c - self.start for c in panels.word_columns(self.word) if self.start <= c < self.stop]
+
+
+@dataclass(frozen=True, eq=False)
+class ComparePlan:
+    title: str
+    subtitle: list[str]
+    notes: list[str]
+    sentences: tuple[SentencePanel, SentencePanel]
+    rows: list[str]
+    highlight_row: int
+    row_px: int
+    vmax: float
+    colour_label: str
+    cosine: np.ndarray
+    chart_title: str
+    chart_axis: list[str]  # below each point: "emb", "1", "2", ...
+    chart_axis_label: str
+    alt_text: str
+
+    def panel_px(self, panel: SentencePanel) -> int:
+        labels_px = ROTATED_LABELS_PX if panel.rotate else COLUMN_LABELS_PX
+        return 45 + len(self.rows) * self.row_px + labels_px + 15
+
+    @property
+    def height(self) -> int:
+        return (
+            HEADER
+            + sum(self.panel_px(p) for p in self.sentences)
+            + CHART_PX
+            + panels.footer_height(self.notes)
+        )
+
+
+def _sentence_panel(word: WordAttention, label: str) -> SentencePanel:
+    labels = [captions.short(token) for token in word.tokens]
+    start, stop = panels.window(len(labels), panels.word_columns(word), MAX_COLUMNS_PER_ROW)
+    cell = PLOT_WIDTH / (stop - start)
+    heading, _ = captions.sentence_title(f"{label}:", word.analysis.sentence.text)
+    return SentencePanel(
+        word=word,
+        heading=heading,
+        labels=labels,
+        start=start,
+        stop=stop,
+        rotate=not panels.labels_fit(labels[start:stop], cell, LABEL_PX),
+        annotate=cell >= 50,
+    )
+
+
+def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
+    a, b = comparison.a, comparison.b
+    analysis = a.analysis
+    layers = analysis.num_layers
+    word = captions.quoted(a.span.text)
+    ids = ", ".join(map(str, comparison.ids_a))
+    if comparison.same_ids:
+        id_line = t(lang, "img.compare.same_ids", ids=ids)
+    else:
+        id_line = t(lang, "img.compare.diff_ids", a=ids, b=", ".join(map(str, comparison.ids_b)))
+    cos = comparison.cosine
+    lesson = t(lang, "img.compare.lesson", word=word, first=cos[0], last=cos[-1], layers=layers)
+    subtitle = [
+        captions.model_shape(lang, analysis.model, layers, analysis.num_heads),
+        t(
+            lang,
+            "img.compare.what",
+            heads=captions.heads(lang, a.heads, analysis.num_heads),
+            specials=captions.specials(lang, a.hide_special, True),
+        ),
+        id_line,
+    ]
+    sentences = (_sentence_panel(a, "A"), _sentence_panel(b, "B"))
+    notes = [
+        lesson,
+        captions.top_line(lang, a, t(lang, "img.compare.where", label="A", layer=layers), 3),
+        captions.top_line(lang, b, t(lang, "img.compare.where", label="B", layer=layers), 3),
+    ]
+    tip = next((tip for w in (a, b) if (tip := captions.sink_tip(lang, w)) is not None), None)
+    if tip is not None:
+        notes.append(tip)
+    if any((p.start, p.stop) != (0, len(p.labels)) for p in sentences):
+        notes.append(t(lang, "img.compare.window", count=MAX_COLUMNS_PER_ROW))
+    alt = t(lang, "img.compare.alt", word=word, model=analysis.model, ids=id_line, lesson=lesson)
+    return ComparePlan(
+        title=t(lang, "img.compare.title", word=word),
+        subtitle=subtitle,
+        notes=notes,
+        sentences=sentences,
+        rows=[t(lang, "img.layer", n=j + 1) for j in range(layers)],
+        highlight_row=layers - 1,
+        row_px=42 if layers <= 8 else 32,
+        vmax=max(panels.vmax(p.word.rows[:, p.start : p.stop]) for p in sentences),
+        colour_label=t(lang, "img.weight"),
+        cosine=cos,
+        chart_title=t(lang, "img.compare.chart", word=word),
+        chart_axis=[t(lang, "img.compare.embeddings")] + [str(i) for i in range(1, len(cos))],
+        chart_axis_label=t(lang, "img.compare.layer_axis"),
+        alt_text=alt[:1000],
+    )
+
+
+def _line_chart(canvas: Canvas, box: Box, plan: ComparePlan) -> None:
+    """Cosine per layer, one point per layer with its value above it."""
+    values = plan.cosine
+    left, top, right, bottom = box
+    lo = min(0.0, float(values.min()) - 0.05)
+    scale = CHART_SCALE
+    chart = PILImage.new("RGB", ((right - left) * scale, (bottom - top) * scale), BACKGROUND)
+    draw = ImageDraw.Draw(chart)
+
+    def y_of(value: float) -> float:
+        return (CHART_TOP - value) / (CHART_TOP - lo) * (bottom - top)
+
+    xs = np.linspace(0, right - left, len(values) + 2)[1:-1]
+    for tick in (0.0, 0.5, 1.0):
+        y = y_of(tick) * scale
+        draw.line((0, y, chart.width, y), fill=GRIDLINE, width=scale)
+    points = [(float(x) * scale, y_of(float(v)) * scale) for x, v in zip(xs, values, strict=True)]
+    draw.line(points, fill=ACCENT, width=3 * scale, joint="curve")
+    radius = 4 * scale
+    for x, y in points:
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ACCENT)
+    canvas.image.paste(chart.resize((right - left, bottom - top), PILImage.Resampling.LANCZOS), (left, top))
+    for tick in (0.0, 0.5, 1.0):
+        canvas.text(
+            left - 10, top + y_of(tick), f"{tick:.1f}", size=SMALL_PX, colour=MUTED, align="r", valign="m"
+        )
+    for x, value, label in zip(xs, values, plan.chart_axis, strict=True):
+        canvas.text(left + x, top + y_of(float(value)) - 12, f"{value:.2f}", size=CELL_PX, align="m")
+        canvas.text(left + x, bottom + 22, label, size=LABEL_PX, colour=MUTED, align="m")
+    canvas.text(
+        (left + right) / 2, bottom + 45, plan.chart_axis_label, size=SMALL_PX, colour=MUTED, align="m"
+    )
+
+
+def draw_comparison(plan: ComparePlan) -> Image:
+    canvas = Canvas(plan.height)
+    panels.header(canvas, plan.title, plan.subtitle)
+    heat_px = len(plan.rows) * plan.row_px
+    offset = HEADER
+    for i, panel in enumerate(plan.sentences):
+        canvas.text(MARGIN, offset + 22, panel.heading, size=SUBTITLE_PX + 1, bold=True, max_width=TEXT_WIDTH)
+        box = (LEFT, offset + 45, LEFT + PLOT_WIDTH, offset + 45 + heat_px)
+        panels.labelled_heatmap(
+            canvas,
+            box,
+            panel.word.rows[:, panel.start : panel.stop],
+            plan.vmax,
+            rows=plan.rows,
+            columns=panel.labels[panel.start : panel.stop],
+            own=panel.own,
+            highlight_row=plan.highlight_row,
+            rotate=panel.rotate,
+            annotate=panel.annotate,
+        )
+        if i == 0:
+            canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)
+        offset += plan.panel_px(panel)
+    canvas.text(MARGIN, offset + 25, plan.chart_title, size=SUBTITLE_PX, bold=True)
+    _line_chart(canvas, (LEFT, offset + 55, LEFT + PLOT_WIDTH, offset + CHART_PX - 55), plan)
+    panels.footer(canvas, offset + CHART_PX, plan.notes)
+    png, width, height = canvas.png()
+    return Image(png, width, height, "bertlens-compare.png", plan.alt_text)

@@ -1,0 +1,122 @@
+"""The matrix view: tokens × tokens for one layer, the word's rows outlined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.engine.attention import layer_matrix
+from bot.engine.render import captions, panels
+from bot.engine.render.canvas import Canvas
+from bot.engine.render.image import Image
+from bot.engine.render.style import (
+    ACCENT,
+    COLUMN_LABELS_PX,
+    HEADER,
+    LABEL_PX,
+    LEFT,
+    MAX_MATRIX_TOKENS,
+    PLOT_WIDTH,
+    ROTATED_LABELS_PX,
+)
+from bot.engine.results import AttentionResult
+from bot.i18n import t
+
+TOP_GAP = 15
+CELL_PX = 42  # preferred cell height; the square shrinks to fit the plot width
+MIN_HEAT_PX = 300
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixPlan:
+    title: str
+    subtitle: list[str]
+    notes: list[str]
+    matrix: np.ndarray  # [from, to] over the shown tokens
+    labels: list[str]
+    own: list[int]
+    heat_px: int
+    rotate: bool
+    annotate: bool
+    vmax: float
+    colour_label: str
+    alt_text: str
+
+    @property
+    def body_px(self) -> int:
+        return self.heat_px + (ROTATED_LABELS_PX if self.rotate else COLUMN_LABELS_PX) + 30
+
+    @property
+    def height(self) -> int:
+        return HEADER + self.body_px + panels.footer_height(self.notes)
+
+
+def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
+    word = result.word
+    analysis = result.analysis
+    matrix, keep = layer_matrix(analysis, word.layer, word.heads, hide_special=word.hide_special)
+    labels = [captions.short(analysis.sentence.tokens[i]) for i in keep]
+    own_tokens = set(word.span.token_indices)
+    own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
+    start, stop = panels.window(len(labels), own, MAX_MATRIX_TOKENS)
+    matrix = matrix[start:stop, start:stop]
+    labels = labels[start:stop]
+    own = [p - start for p in own if start <= p < stop]
+    count = len(labels)
+    cell = PLOT_WIDTH / count
+    heat_px = int(min(PLOT_WIDTH, max(MIN_HEAT_PX, count * CELL_PX)))
+
+    sentence_line, cut = captions.sentence_title(t(lang, "img.in"), analysis.sentence.text)
+    heads = captions.heads(lang, word.heads, analysis.num_heads)
+    subtitle = [
+        sentence_line,
+        t(
+            lang,
+            "img.matrix.what",
+            model=analysis.model,
+            layer=word.layer + 1,
+            layers=analysis.num_layers,
+            heads=heads,
+        ),
+        t(
+            lang,
+            "img.matrix.axes",
+            specials=captions.specials(lang, word.hide_special, word.heads.is_distribution),
+        ),
+    ]
+    notes = [t(lang, "img.matrix.note", word=captions.quoted(word.span.text))]
+    notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
+    alt = t(
+        lang, "img.matrix.alt", layer=word.layer + 1, sentence=analysis.sentence.text, model=analysis.model
+    )
+    return MatrixPlan(
+        title=t(lang, "img.matrix.title", layer=word.layer + 1),
+        subtitle=subtitle,
+        notes=notes,
+        matrix=matrix,
+        labels=labels,
+        own=own,
+        heat_px=heat_px,
+        rotate=not panels.labels_fit(labels, cell, LABEL_PX),
+        annotate=cell >= 55 and heat_px / count >= 38,
+        vmax=panels.vmax(matrix),
+        colour_label=t(lang, "img.weight"),
+        alt_text=alt[:1000],
+    )
+
+
+def draw_matrix(plan: MatrixPlan) -> Image:
+    canvas = Canvas(plan.height)
+    panels.header(canvas, plan.title, plan.subtitle)
+    box = (LEFT, HEADER + TOP_GAP, LEFT + PLOT_WIDTH, HEADER + TOP_GAP + plan.heat_px)
+    x_edges, y_edges = canvas.heatmap(box, plan.matrix, plan.vmax, annotate=plan.annotate)
+    panels.row_labels(canvas, y_edges, LEFT - 10, plan.labels, accent=plan.own)
+    panels.column_labels(canvas, x_edges, box[3], plan.labels, plan.own, plan.rotate)
+    if plan.own:
+        top, bottom = y_edges[min(plan.own)], y_edges[max(plan.own) + 1]
+        canvas.outline((box[0] - 2, top - 2, box[2] + 1, bottom + 1), ACCENT, 3)
+    canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)
+    panels.footer(canvas, HEADER + plan.body_px, plan.notes)
+    png, width, height = canvas.png()
+    return Image(png, width, height, "bertlens-matrix.png", plan.alt_text)

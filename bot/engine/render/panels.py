@@ -1,0 +1,137 @@
+"""Pieces every figure is made of: the header and footer, token and row labels, a labelled heatmap,
+and the arithmetic of windows and wrapped panels for long sentences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.engine.attention import WordAttention
+from bot.engine.render.canvas import Box, Canvas
+from bot.engine.render.style import (
+    ACCENT,
+    FOOTER_PX,
+    FOREGROUND,
+    LABEL_PX,
+    LEFT,
+    LINE,
+    MARGIN,
+    MUTED,
+    SMALL_PX,
+    SUBTITLE_PX,
+    TEXT_WIDTH,
+    TITLE_PX,
+    WIDTH,
+)
+
+BRAND = "BERT Lens"
+
+
+def header(canvas: Canvas, title: str, subtitle: Sequence[str]) -> None:
+    canvas.text(MARGIN, 40, title, size=TITLE_PX, bold=True, max_width=TEXT_WIDTH)
+    for i, line in enumerate(subtitle):
+        canvas.text(MARGIN, 75 + i * LINE, line, size=SUBTITLE_PX, colour=MUTED, max_width=TEXT_WIDTH)
+
+
+def footer_height(lines: Sequence[str]) -> int:
+    return 50 + LINE * len(lines)  # the lines, and the brand mark below them
+
+
+def footer(canvas: Canvas, start: int, lines: Sequence[str]) -> None:
+    for i, line in enumerate(lines):
+        canvas.text(MARGIN, start + 30 + i * LINE, line, size=FOOTER_PX, max_width=TEXT_WIDTH)
+    canvas.text(WIDTH - 30, canvas.height - 12, BRAND, size=SMALL_PX, colour=MUTED, align="r")
+
+
+def labels_fit(labels: Sequence[str], cell: float, size: int = LABEL_PX) -> bool:
+    """Whether level labels fit under columns ``cell`` pixels wide (else they are drawn rising)."""
+    return max((len(label) for label in labels), default=0) * size * 0.62 <= cell * 0.95
+
+
+def column_labels(
+    canvas: Canvas, x_edges: np.ndarray, y: int, labels: Sequence[str], highlight: Sequence[int], rotate: bool
+) -> None:
+    for c, label in enumerate(labels):
+        centre = (x_edges[c] + x_edges[c + 1]) / 2
+        own = c in highlight
+        colour, bold = (ACCENT, True) if own else (MUTED, False)
+        if rotate:
+            canvas.rotated_text(centre + 6, y + 4, label, size=LABEL_PX - 1, colour=colour, bold=bold)
+        else:
+            canvas.text(centre, y + 22, label, size=LABEL_PX, colour=colour, bold=bold, align="m")
+
+
+def row_labels(
+    canvas: Canvas,
+    y_edges: np.ndarray,
+    x: int,
+    labels: Sequence[str],
+    *,
+    highlight: int | None = None,
+    accent: Sequence[int] = (),
+    size: int = LABEL_PX,
+) -> None:
+    for r, label in enumerate(labels):
+        middle = (y_edges[r] + y_edges[r + 1]) / 2
+        if r in accent:
+            colour, bold = ACCENT, True
+        elif r == highlight:
+            colour, bold = FOREGROUND, True
+        else:
+            colour, bold = MUTED, False
+        canvas.text(x, middle, label, size=size, colour=colour, bold=bold, align="r", valign="m")
+
+
+def labelled_heatmap(
+    canvas: Canvas,
+    box: Box,
+    data: np.ndarray,
+    vmax: float,
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    own: Sequence[int],
+    highlight_row: int | None,
+    rotate: bool,
+    annotate: bool,
+) -> None:
+    """Rows (layers or heads) by tokens: the word's own columns in the accent colour, one row outlined."""
+    x_edges, y_edges = canvas.heatmap(box, data, vmax, annotate=annotate)
+    row_labels(canvas, y_edges, LEFT - 10, rows, highlight=highlight_row)
+    column_labels(canvas, x_edges, box[3], columns, own, rotate)
+    if highlight_row is not None:
+        canvas.outline(
+            (box[0] - 2, y_edges[highlight_row] - 2, box[2] + 1, y_edges[highlight_row + 1] + 1),
+            FOREGROUND,
+            3,
+        )
+
+
+def window(count: int, focus: Sequence[int], size: int) -> tuple[int, int]:
+    """A run of ``size`` positions out of ``count`` centred on the focus positions."""
+    if count <= size:
+        return 0, count
+    middle = (min(focus) + max(focus)) // 2 if focus else 0
+    start = max(0, min(count - size, middle - size // 2))
+    return start, start + size
+
+
+def chunks(count: int, per_row: int) -> list[tuple[int, int]]:
+    """Split ``count`` columns into panels of at most ``per_row``, as even as possible."""
+    panels = max(1, math.ceil(count / per_row))
+    size = math.ceil(count / panels)
+    return [(i, min(count, i + size)) for i in range(0, count, size)]
+
+
+def word_columns(word: WordAttention) -> list[int]:
+    """Positions, among the shown columns, of the word's own tokens."""
+    own = set(word.span.token_indices)
+    return [c for c, index in enumerate(word.columns) if int(index) in own]
+
+
+def vmax(data: np.ndarray) -> float:
+    """The top of the colour scale: the largest value shown (1 if there is none)."""
+    finite = data[np.isfinite(data)]
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0

@@ -1,0 +1,145 @@
+"""What one request produces, and every JSON form the engine's results take (the CLI prints these).
+
+Layers and heads are numbered from 1 in JSON, as everywhere users see them; token positions are
+0-based positions in the sentence's token list, and each JSON says so in its ``numbering`` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import singledispatch
+from typing import Any
+
+from bot.engine.attention import Attended, WordAttention, word_attention, word_rollout
+from bot.engine.forward import Analysis
+from bot.engine.query import AttentionQuery, Resolved, resolve_query
+from bot.engine.similarity import Comparison
+from bot.engine.tokens import TokenizationReport, TokenizedSentence
+from bot.engine.words import find_word, word_pieces
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionResult:
+    """Everything one /attention request shows: the query, how it was resolved and the numbers."""
+
+    query: AttentionQuery
+    resolved: Resolved
+    word: WordAttention
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.word.analysis
+
+    @property
+    def is_rollout(self) -> bool:
+        return self.resolved.view == "rollout"
+
+
+def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResult:
+    resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
+    span = find_word(analysis.sentence, query.word, query.occurrence)
+    if resolved.view == "rollout":
+        word = word_rollout(analysis, span, layer=resolved.layer, hide_special=query.hide_special)
+    else:
+        word = word_attention(
+            analysis, span, heads=resolved.heads, layer=resolved.layer, hide_special=query.hide_special
+        )
+    return AttentionResult(query=query, resolved=resolved, word=word)
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+@singledispatch
+def to_json(result: Any, top_k: int = 5) -> dict[str, Any]:
+    """The documented JSON form of a tokenization report, an attention result or a comparison."""
+    raise TypeError(f"no JSON form for {type(result).__name__}")
+
+
+def _sentence_json(sentence: TokenizedSentence) -> dict[str, Any]:
+    return {
+        "text": sentence.text,
+        "tokens": list(sentence.tokens),
+        "input_ids": list(sentence.input_ids),
+        "attention_mask": list(sentence.attention_mask),
+        "special": list(sentence.special),
+        "subword": list(sentence.subword),
+        "offsets": [list(o) if o is not None else None for o in sentence.offsets],
+    }
+
+
+def _top_json(top: list[Attended]) -> list[dict[str, Any]]:
+    return [{"token": t.token, "index": t.index, "weight": t.weight} for t in top]
+
+
+@to_json.register
+def _(report: TokenizationReport, top_k: int = 5) -> dict[str, Any]:
+    return {
+        "model": report.model,
+        "sentences": [_sentence_json(s) for s in report.sentences],
+        "shared_ids": [
+            {"id": s.token_id, "token": s.token, "positions": [list(p) for p in s.positions]}
+            for s in report.shared
+        ],
+    }
+
+
+@to_json.register
+def _(result: AttentionResult, top_k: int = 5) -> dict[str, Any]:
+    word = result.word
+    heads = word.heads
+    analysis = result.analysis
+    return {
+        "model": analysis.model,
+        "sentence": analysis.sentence.text,
+        "numbering": (
+            "Layers and heads are numbered from 1: attention[0] is layer 1. token_indices and "
+            "columns are 0-based positions in the sentence's full token list ([CLS] is 0)."
+        ),
+        "tokens": word.tokens,
+        "columns": [int(c) for c in word.columns],
+        "word": {
+            "text": word.span.text,
+            "occurrence": word.span.occurrence,
+            "token_indices": list(word.span.token_indices),
+            "pieces": word_pieces(analysis.sentence, word.span),
+        },
+        "num_layers": analysis.num_layers,
+        "num_heads": analysis.num_heads,
+        "layer": word.layer + 1,
+        "view": result.resolved.view,
+        "values": "rollout" if result.is_rollout else "attention",
+        "aggregation": heads.agg,
+        "head": None if heads.head is None else heads.head + 1,
+        "hide_special": word.hide_special,
+        "attention": [[float(v) for v in row] for row in word.rows],
+        "top": _top_json(word.top(top_k)),
+    }
+
+
+@to_json.register
+def _(comparison: Comparison, top_k: int = 5) -> dict[str, Any]:
+    a, b = comparison.a, comparison.b
+    return {
+        "model": a.analysis.model,
+        "word": a.span.text,
+        "numbering": (
+            "Layers are numbered from 1: cosine[0] is layer 1; cosine_embeddings is the embedding "
+            "output before layer 1. token_indices are 0-based positions ([CLS] is 0)."
+        ),
+        "sentences": [
+            {
+                "text": w.analysis.sentence.text,
+                "word": w.span.text,
+                "token_indices": list(w.span.token_indices),
+                "token_ids": list(ids),
+                "top": _top_json(w.top(top_k)),
+            }
+            for w, ids in ((a, comparison.ids_a), (b, comparison.ids_b))
+        ],
+        "same_ids": comparison.same_ids,
+        "num_layers": a.analysis.num_layers,
+        "hide_special": a.hide_special,
+        "cosine_embeddings": float(comparison.cosine[0]),
+        "cosine": [float(v) for v in comparison.cosine[1:]],
+    }

@@ -1,0 +1,60 @@
+"""/compare: the same word in two sentences, the seed post's lesson side by side."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import compare_embed, image_file
+from bot.interactions import analysis_reply, send
+from bot.translator import text
+from cogs._common import Sentence, Word, limit_length, per_user_cooldown
+from cogs.attention import word_choices
+
+if TYPE_CHECKING:
+    from bot.client import BertLens
+
+
+class Compare(commands.Cog):
+    def __init__(self, bot: BertLens) -> None:
+        self.bot = bot
+        limit_length(self.compare, bot.settings.max_chars, "sentence_a", "sentence_b")
+
+    @app_commands.command(name="compare", description=text("compare.description"))
+    @app_commands.describe(
+        word=text("compare.word"),
+        sentence_a=text("compare.sentence_a"),
+        sentence_b=text("compare.sentence_b"),
+        hide_special=text("compare.hide_special"),
+    )
+    @per_user_cooldown
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        word: Word,
+        sentence_a: Sentence,
+        sentence_b: Sentence,
+        hide_special: bool = False,
+    ) -> None:
+        service = self.bot.service
+        check = lambda: service.check_compare(word, sentence_a, sentence_b)  # noqa: E731
+        async with analysis_reply(self.bot, interaction, check) as lang:
+            comparison, image = await service.compare(word, sentence_a, sentence_b, hide_special=hide_special)
+            await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
+
+    @compare.autocomplete("word")
+    async def compare_word(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        namespace = interaction.namespace
+        typed = [
+            s for s in (getattr(namespace, "sentence_a", None), getattr(namespace, "sentence_b", None)) if s
+        ]
+        return word_choices(typed, current, self.bot.settings.max_chars)
+
+
+async def setup(bot: BertLens) -> None:
+    await bot.add_cog(Compare(bot))
