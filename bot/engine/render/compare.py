@@ -54,11 +54,8 @@ class SentencePanel:
         return [c - self.start for c in panels.word_columns(self.word) if self.start <= c < self.stop]
 
 
-@dataclass(frozen=True, eq=False)
-class ComparePlan:
-    title: str
-    subtitle: list[str]
-    notes: list[str]
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ComparePlan(panels.Figure):
     sentences: tuple[SentencePanel, SentencePanel]
     rows: list[str]
     highlight_row: int
@@ -69,20 +66,14 @@ class ComparePlan:
     chart_title: str
     chart_axis: list[str]  # below each point: "emb", "1", "2", ...
     chart_axis_label: str
-    alt_text: str
 
     def panel_px(self, panel: SentencePanel) -> int:
         labels_px = ROTATED_LABELS_PX if panel.rotate else COLUMN_LABELS_PX
         return 45 + len(self.rows) * self.row_px + labels_px + 15
 
     @property
-    def height(self) -> int:
-        return (
-            HEADER
-            + sum(self.panel_px(p) for p in self.sentences)
-            + CHART_PX
-            + panels.footer_height(self.notes)
-        )
+    def body_px(self) -> int:
+        return sum(self.panel_px(p) for p in self.sentences) + CHART_PX
 
 
 def _sentence_panel(word: WordAttention, label: str) -> SentencePanel:
@@ -149,7 +140,8 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         chart_title=t(lang, "img.compare.chart", word=word),
         chart_axis=[t(lang, "img.compare.embeddings")] + [str(i) for i in range(1, len(cos))],
         chart_axis_label=t(lang, "img.compare.layer_axis"),
-        alt_text=alt[:1000],
+        filename="bertlens-compare.png",
+        alt_text=alt,
     )
 
 
@@ -188,8 +180,7 @@ def _line_chart(canvas: Canvas, box: Box, plan: ComparePlan) -> None:
 
 
 def draw_comparison(plan: ComparePlan) -> Image:
-    canvas = Canvas(plan.height)
-    panels.header(canvas, plan.title, plan.subtitle)
+    canvas = panels.begin(plan)
     heat_px = len(plan.rows) * plan.row_px
     offset = HEADER
     for i, panel in enumerate(plan.sentences):
@@ -212,6 +203,4 @@ def draw_comparison(plan: ComparePlan) -> Image:
         offset += plan.panel_px(panel)
     canvas.text(MARGIN, offset + 25, plan.chart_title, size=SUBTITLE_PX, bold=True)
     _line_chart(canvas, (LEFT, offset + 55, LEFT + PLOT_WIDTH, offset + CHART_PX - 55), plan)
-    panels.footer(canvas, offset + CHART_PX, plan.notes)
-    png, width, height = canvas.png()
-    return Image(png, width, height, "bertlens-compare.png", plan.alt_text)
+    return panels.finish(canvas, plan)

@@ -9,7 +9,6 @@ import numpy as np
 
 from bot.engine.attention import all_heads
 from bot.engine.render import captions, panels
-from bot.engine.render.canvas import Canvas
 from bot.engine.render.image import Image
 from bot.engine.render.style import ACCENT, HEADER, LABEL_PX, LEFT, MAX_GRID_TOKENS, MUTED, PLOT_WIDTH
 from bot.engine.results import AttentionResult
@@ -19,11 +18,8 @@ GAMMA = 0.5  # square-root colour scale
 TOP_GAP = 45  # room for the head numbers above the mosaic
 
 
-@dataclass(frozen=True, eq=False)
-class GridPlan:
-    title: str
-    subtitle: list[str]
-    notes: list[str]
+@dataclass(frozen=True, eq=False, kw_only=True)
+class GridPlan(panels.Figure):
     mosaic: np.ndarray  # every thumbnail in one array, gaps as NaN
     layers: int
     heads: int
@@ -33,7 +29,6 @@ class GridPlan:
     layer_labels: list[str]
     head_labels: list[str]
     colour_label: str
-    alt_text: str
 
     @property
     def heat_px(self) -> int:
@@ -42,10 +37,6 @@ class GridPlan:
     @property
     def body_px(self) -> int:
         return self.heat_px + 75
-
-    @property
-    def height(self) -> int:
-        return HEADER + self.body_px + panels.footer_height(self.notes)
 
 
 def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
@@ -89,13 +80,13 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
         layer_labels=[t(lang, "img.layer_short", n=i + 1) for i in range(layers)],
         head_labels=[t(lang, "img.head_short", n=i + 1) for i in range(heads)],
         colour_label=t(lang, "img.weight"),
-        alt_text=alt[:1000],
+        filename="bertlens-grid.png",
+        alt_text=alt,
     )
 
 
 def draw_grid(plan: GridPlan) -> Image:
-    canvas = Canvas(plan.height)
-    panels.header(canvas, plan.title, plan.subtitle)
+    canvas = panels.begin(plan)
     box = (LEFT, HEADER + TOP_GAP, LEFT + PLOT_WIDTH, HEADER + TOP_GAP + plan.heat_px)
     x_edges, y_edges = canvas.heatmap(box, plan.mosaic, 1.0, gamma=GAMMA, separators=False)
     step, count = plan.step, plan.count
@@ -118,6 +109,4 @@ def draw_grid(plan: GridPlan) -> Image:
                     1,
                 )
     canvas.colorbar(box[1], box[3], 1.0, plan.colour_label, gamma=GAMMA)
-    panels.footer(canvas, HEADER + plan.body_px, plan.notes)
-    png, width, height = canvas.png()
-    return Image(png, width, height, "bertlens-grid.png", plan.alt_text)
+    return panels.finish(canvas, plan)

@@ -8,7 +8,6 @@ import numpy as np
 
 from bot.engine.attention import layer_matrix
 from bot.engine.render import captions, panels
-from bot.engine.render.canvas import Canvas
 from bot.engine.render.image import Image
 from bot.engine.render.style import (
     ACCENT,
@@ -28,11 +27,8 @@ CELL_PX = 42  # preferred cell height; the square shrinks to fit the plot width
 MIN_HEAT_PX = 300
 
 
-@dataclass(frozen=True, eq=False)
-class MatrixPlan:
-    title: str
-    subtitle: list[str]
-    notes: list[str]
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MatrixPlan(panels.Figure):
     matrix: np.ndarray  # [from, to] over the shown tokens
     labels: list[str]
     own: list[int]
@@ -41,15 +37,10 @@ class MatrixPlan:
     annotate: bool
     vmax: float
     colour_label: str
-    alt_text: str
 
     @property
     def body_px(self) -> int:
         return self.heat_px + (ROTATED_LABELS_PX if self.rotate else COLUMN_LABELS_PX) + 30
-
-    @property
-    def height(self) -> int:
-        return HEADER + self.body_px + panels.footer_height(self.notes)
 
 
 def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
@@ -102,13 +93,13 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         annotate=cell >= 55 and heat_px / count >= 38,
         vmax=panels.vmax(matrix),
         colour_label=t(lang, "img.weight"),
-        alt_text=alt[:1000],
+        filename="bertlens-matrix.png",
+        alt_text=alt,
     )
 
 
 def draw_matrix(plan: MatrixPlan) -> Image:
-    canvas = Canvas(plan.height)
-    panels.header(canvas, plan.title, plan.subtitle)
+    canvas = panels.begin(plan)
     box = (LEFT, HEADER + TOP_GAP, LEFT + PLOT_WIDTH, HEADER + TOP_GAP + plan.heat_px)
     x_edges, y_edges = canvas.heatmap(box, plan.matrix, plan.vmax, annotate=plan.annotate)
     panels.row_labels(canvas, y_edges, LEFT - 10, plan.labels, accent=plan.own)
@@ -117,6 +108,4 @@ def draw_matrix(plan: MatrixPlan) -> Image:
         top, bottom = y_edges[min(plan.own)], y_edges[max(plan.own) + 1]
         canvas.outline((box[0] - 2, top - 2, box[2] + 1, bottom + 1), ACCENT, 3)
     canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)
-    panels.footer(canvas, HEADER + plan.body_px, plan.notes)
-    png, width, height = canvas.png()
-    return Image(png, width, height, "bertlens-matrix.png", plan.alt_text)
+    return panels.finish(canvas, plan)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.engine.attention import WordAttention
 from bot.engine.render.canvas import Box, Canvas
+from bot.engine.render.image import Image
 from bot.engine.render.style import (
     ACCENT,
     FOOTER_PX,
     FOREGROUND,
+    HEADER,
     LABEL_PX,
     LEFT,
     LINE,
@@ -27,6 +30,41 @@ from bot.engine.render.style import (
 )
 
 BRAND = "BERT Lens"
+ALT_CHARS = 1000  # what a screen reader is given, at most
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Figure:
+    """What every image says about itself: a title, subtitle lines, notes under the picture, its file
+    name and the text a screen reader reads. Each figure's plan says how tall its body is."""
+
+    title: str
+    subtitle: list[str]
+    notes: list[str]
+    filename: str
+    alt_text: str
+
+    @property
+    def body_px(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def height(self) -> int:
+        return HEADER + self.body_px + footer_height(self.notes)
+
+
+def begin(figure: Figure) -> Canvas:
+    """A canvas of the figure's height with its title and subtitle drawn."""
+    canvas = Canvas(figure.height)
+    header(canvas, figure.title, figure.subtitle)
+    return canvas
+
+
+def finish(canvas: Canvas, figure: Figure) -> Image:
+    """The notes under the body, the brand mark, and the PNG."""
+    footer(canvas, HEADER + figure.body_px, figure.notes)
+    png, width, height = canvas.png()
+    return Image(png, width, height, figure.filename, figure.alt_text[:ALT_CHARS])
 
 
 def header(canvas: Canvas, title: str, subtitle: Sequence[str]) -> None:

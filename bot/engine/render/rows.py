@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.render import captions, panels
-from bot.engine.render.canvas import Canvas
 from bot.engine.render.image import Image
 from bot.engine.render.style import (
     COLUMN_LABELS_PX,
@@ -31,11 +30,8 @@ ANNOTATED_CELL_PX = 50  # narrower cells carry no numbers
 ANNOTATED_ROWS = 16
 
 
-@dataclass(frozen=True, eq=False)
-class RowsPlan:
-    title: str
-    subtitle: list[str]
-    notes: list[str]
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RowsPlan(panels.Figure):
     data: np.ndarray  # [row, column] over every shown column
     rows: list[str]
     columns: list[str]
@@ -48,8 +44,6 @@ class RowsPlan:
     row_px: int
     vmax: float
     colour_label: str
-    filename: str
-    alt_text: str
 
     @property
     def panel_px(self) -> int:
@@ -57,8 +51,8 @@ class RowsPlan:
         return len(self.rows) * self.row_px + labels_px + 25
 
     @property
-    def height(self) -> int:
-        return HEADER + self.panel_px * len(self.panels) + panels.footer_height(self.notes)
+    def body_px(self) -> int:
+        return self.panel_px * len(self.panels)
 
 
 def plan_rows(
@@ -127,13 +121,12 @@ def plan_rows(
         vmax=panels.vmax(data[:, start:stop]),
         colour_label=colour_label,
         filename=f"bertlens-{result.resolved.view}.png",
-        alt_text=alt[:1000],
+        alt_text=alt,
     )
 
 
 def draw_rows(plan: RowsPlan) -> Image:
-    canvas = Canvas(plan.height)
-    panels.header(canvas, plan.title, plan.subtitle)
+    canvas = panels.begin(plan)
     heat_px = len(plan.rows) * plan.row_px
     top = HEADER
     for a, b in plan.panels:
@@ -152,9 +145,7 @@ def draw_rows(plan: RowsPlan) -> Image:
         )
         top += plan.panel_px
     canvas.colorbar(HEADER + 10, HEADER + 10 + heat_px, plan.vmax, plan.colour_label)
-    panels.footer(canvas, HEADER + plan.panel_px * len(plan.panels), plan.notes)
-    png, width, height = canvas.png()
-    return Image(png, width, height, plan.filename, plan.alt_text)
+    return panels.finish(canvas, plan)
 
 
 def plan_word_view(result: AttentionResult, lang: str) -> RowsPlan:

@@ -11,7 +11,7 @@ import pytest
 from bot.engine.defaults import DEFAULT_MODEL
 from bot.settings import ConfigError, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # The shape of a bot token (three dot-separated base64url parts); not a real token.
 TOKEN_SHAPED = "MTA" + "x" * 21 + ".Gabcde." + "y" * 30
 
