@@ -4,11 +4,12 @@
     python -m bot sync                  push slash commands to Discord globally, then exit
     python -m bot health                exit 0 if the running bot is healthy (container HEALTHCHECK)
     python -m bot fetch-model [NAME]    download a model into the Hugging Face cache
-    python -m bot tokenize S [S ...]    token table (or --json)
-    python -m bot attention S WORD      heatmap PNG + top attended tokens (or --json)
+    python -m bot tokenize S [S ...]    token table (or --json); --models a,b,c compares tokenizers
+    python -m bot attention S WORD      heatmap image + top attended tokens (or --json)
     python -m bot compare WORD A B      the same word in two sentences
 
-Bad input prints one line on stderr and exits with status 2; a model that cannot be loaded exits 1.
+``--model`` and ``--lang`` go before or after the subcommand. Bad input prints one line on stderr and
+exits with status 2, before any model loads; a model that cannot be loaded exits 1.
 """
 
 from __future__ import annotations
@@ -16,29 +17,58 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import __version__
-from bot.engine.errors import EngineError
+from bot.engine.errors import EngineError, ModelUnavailable
+from bot.engine.query import VIEWS
+from bot.i18n import EN, LANGUAGES, error_text, t
 from bot.settings import ConfigError, Settings, load_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 1
+# What Pillow writes for each suffix; PNG is written by the renderer itself.
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 log = logging.getLogger("bertlens")
+
+
+class Refused(Exception):
+    """A command line that cannot work: one line, exit 2."""
+
+
+def default_language(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """Korean when the terminal's locale is Korean (LC_ALL, then LC_MESSAGES, then LANG)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else EN
+    return EN
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, like every other bad-input message, instead of argparse's usage dump.
-        self.exit(EXIT_BAD_INPUT, f"bertlens: {message} (see: python -m bot {self._sub_hint()}--help)\n")
+        self.exit(EXIT_BAD_INPUT, f"bertlens: {message} (see: {self.prog} --help)\n")
 
-    def _sub_hint(self) -> str:
-        parts = self.prog.split()
-        return f"{parts[-1]} " if len(parts) > 2 else ""
+
+def _common(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """Options that work before or after the subcommand (after it, they win)."""
+    parser.add_argument(
+        "--model",
+        default=default,
+        help="Hugging Face model id, local folder, or 'bundled' (overrides MODEL and MODELS)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the text and images (default: from LC_ALL/LANG, else en)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,39 +78,63 @@ def build_parser() -> argparse.ArgumentParser:
         "With no subcommand, runs the Discord bot.",
     )
     parser.add_argument("--version", action="version", version=f"BERT Lens {__version__}")
-    parser.add_argument("--model", help="Hugging Face model id, local path, or 'bundled' (overrides MODEL)")
+    _common(parser, default=None)
+    common = _Parser(add_help=False)
+    _common(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("run", help="run the Discord bot (the default)")
-    sub.add_parser("sync", help="sync slash commands globally with Discord, then exit")
+    sub.add_parser("run", help="run the Discord bot (the default)", parents=[common])
+    sub.add_parser("sync", help="sync slash commands globally with Discord, then exit", parents=[common])
     sub.add_parser("health", help="exit 0 if the running bot reports itself healthy (container check)")
     fetch = sub.add_parser("fetch-model", help="download a model into the Hugging Face cache (Docker build)")
     fetch.add_argument("name", nargs="?", help="model id (default: MODEL)")
 
-    tok = sub.add_parser("tokenize", help="show tokens, ids, attention mask and padding")
-    tok.add_argument("sentences", nargs="+", metavar="SENTENCE")
+    tok = sub.add_parser("tokenize", help="show tokens, ids, attention mask and padding", parents=[common])
+    tok.add_argument(
+        "sentences", nargs="+", metavar="SENTENCE", help="one to three sentences, padded together"
+    )
+    tok.add_argument(
+        "--models", help="compare tokenizers: comma-separated model names, or 'all' (every model in MODELS)"
+    )
     tok.add_argument("--json", action="store_true", help="print JSON (see README for the format)")
 
-    att = sub.add_parser("attention", help="where a word attends, as a heatmap")
-    att.add_argument("sentence", metavar="SENTENCE")
-    att.add_argument("word", metavar="WORD")
+    att = sub.add_parser("attention", help="where a word attends, as a heatmap", parents=[common])
+    att.add_argument("sentence", metavar="SENTENCE", help="the sentence to analyse")
+    att.add_argument("word", metavar="WORD", help="a word of the sentence (a Korean stem such as 사과 works)")
     att.add_argument("--occurrence", type=int, default=1, help="which occurrence of the word (from 1)")
     att.add_argument("--layer", type=int, help="layer to summarise and outline (from 1; default: last)")
     att.add_argument("--head", type=int, help="one head (from 1) instead of combining heads")
-    att.add_argument("--agg", choices=["mean", "max"], default="mean", help="how to combine heads")
-    att.add_argument("--view", choices=["word", "heads", "matrix", "grid", "rollout"], default="word")
-    att.add_argument("--hide-special", action="store_true", help="drop [CLS]/[SEP] and rescale rows")
-    att.add_argument("--top", type=int, default=5, help="how many top attended tokens to list")
-    att.add_argument("--out", type=Path, help="PNG file to write (default: bertlens-VIEW.png)")
-    att.add_argument("--json", action="store_true", help="print JSON (see README for the format)")
+    att.add_argument("--agg", choices=["mean", "max"], help="how to combine heads (default: mean)")
+    att.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="word",
+        help="word: layers x tokens; heads: one layer's heads; matrix: tokens x tokens; "
+        "grid: every layer and head; rollout: attention flow through the layers",
+    )
+    att.add_argument(
+        "--hide-special", action="store_true", help="drop [CLS]/[SEP] (or <s>/</s>), rescale rows"
+    )
+    att.add_argument("--top", type=int, default=5, help="how many top attended tokens to list (at least 1)")
+    att.add_argument(
+        "--out", type=Path, help="image to write: .png, .jpg or .webp (default: bertlens-VIEW.png)"
+    )
+    att.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
 
-    cmp_ = sub.add_parser("compare", help="the same word in two sentences, with cosine similarity")
-    cmp_.add_argument("word", metavar="WORD")
-    cmp_.add_argument("sentence_a", metavar="SENTENCE_A")
-    cmp_.add_argument("sentence_b", metavar="SENTENCE_B")
-    cmp_.add_argument("--hide-special", action="store_true", help="drop [CLS]/[SEP] and rescale rows")
-    cmp_.add_argument("--out", type=Path, help="PNG file to write (default: bertlens-compare.png)")
-    cmp_.add_argument("--json", action="store_true", help="print JSON (see README for the format)")
+    cmp_ = sub.add_parser(
+        "compare", help="the same word in two sentences, with cosine similarity", parents=[common]
+    )
+    cmp_.add_argument("word", metavar="WORD", help="a word that appears in both sentences")
+    cmp_.add_argument("sentence_a", metavar="SENTENCE_A", help="the first sentence")
+    cmp_.add_argument("sentence_b", metavar="SENTENCE_B", help="the second sentence")
+    cmp_.add_argument("--occurrence", type=int, default=1, help="which occurrence in each sentence (from 1)")
+    cmp_.add_argument(
+        "--hide-special", action="store_true", help="drop [CLS]/[SEP] (or <s>/</s>), rescale rows"
+    )
+    cmp_.add_argument(
+        "--out", type=Path, help="image to write: .png, .jpg or .webp (default: bertlens-compare.png)"
+    )
+    cmp_.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
     return parser
 
 
@@ -89,136 +143,37 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-def _load_lens(settings: Settings) -> Any:
-    from bot.engine.errors import ModelUnavailable
-    from bot.service import load_lens
-
-    try:
-        return load_lens(settings)
-    except ModelUnavailable as exc:
-        _fail(str(exc), EXIT_UNAVAILABLE)
-
-
-def _write_png(path: Path, png: bytes) -> None:
-    try:
-        path.write_bytes(png)
-    except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_UNAVAILABLE)
+def _print(lines: Sequence[str]) -> None:
+    print("\n".join(lines))
 
 
 def _dump(data: dict[str, Any]) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def cmd_tokenize(lens: Any, args: argparse.Namespace) -> None:
-    from bot.engine.results import to_json
-    from bot.tables import report_lines, summary_lines
-
-    report = lens.tokenize(args.sentences)
-    if args.json:
-        _dump(to_json(report))
-        return
-    print("\n".join(report_lines(report, "en")))
-    print()
-    print("\n".join(summary_lines(report, "en")))
+# ------------------------------------------------------------------------------- before any work
 
 
-def _bar(weight: float, width: int = 24) -> str:
-    return "\u2588" * max(1 if weight > 0 else 0, round(weight * width))
+def _image_path(args: argparse.Namespace, default: str) -> Path | None:
+    """Where the image goes (None: nowhere), checked before any work: a folder that does not exist or
+    cannot be written, or a suffix no image format has, is refused at once."""
+    if args.out is None:
+        return None if args.json else Path(default)
+    path: Path = args.out
+    if path.suffix.lower() not in IMAGE_FORMATS:
+        raise Refused(f"--out {path}: write .png, .jpg or .webp (the suffix names the format)")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise Refused(f"--out {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise Refused(f"--out {path}: cannot write there")
+    return path
 
 
-def cmd_attention(lens: Any, args: argparse.Namespace) -> None:
-    from bot.engine.query import AttentionQuery
-    from bot.engine.results import to_json
-    from bot.engine.words import joined_pieces
-    from bot.i18n import heads_label
-    from bot.text import display_width, pad
-
-    query = AttentionQuery(
-        word=args.word,
-        occurrence=args.occurrence,
-        layer=args.layer,
-        head=args.head,
-        agg=args.agg,
-        hide_special=args.hide_special,
-        view=args.view,
-    )
-    result, image = lens.attention_png(args.sentence, query)
-    out = args.out or Path(f"bertlens-{result.resolved.view}.png")
-    _write_png(out, image.png)
-    if args.json:
-        data = to_json(result, top_k=args.top)
-        data["image"] = {"path": str(out), "width": image.width, "height": image.height}
-        _dump(data)
-        return
-    word = result.word
-    analysis = result.analysis
-    pieces = joined_pieces(analysis.sentence, word.span)
-    print(f"Model:    {analysis.model}")
-    print(f"Sentence: {analysis.sentence.text}")
-    print(
-        f"Word:     {word.span.text!r} (occurrence {word.span.occurrence} of {word.span.occurrences}; "
-        f"tokens {list(word.span.token_indices)}: {pieces})"
-    )
-    heads = heads_label("en", word.heads.agg, word.heads.head, analysis.num_heads)
-    kind = "rollout" if result.is_rollout else "attention"
-    specials = "[CLS]/[SEP] hidden, rows rescaled" if word.hide_special else "specials shown"
-    print(f"Values:   {kind}, {heads}, {specials}; layers and heads are numbered from 1")
-    labels = word.tokens
-    if len(labels) <= 16:
-        widths = [max(6, display_width(label)) for label in labels]
-        print()
-        print(pad("", 9) + "  ".join(pad(label, w) for label, w in zip(labels, widths, strict=True)))
-        for layer, row in enumerate(word.rows):
-            mark = "*" if layer == word.layer else " "
-            cells = "  ".join(pad(f"{v:.3f}", w) for v, w in zip(row, widths, strict=True))
-            print(f"{mark}layer {layer + 1:<2} {cells}")
-    print()
-    print(f"Most attended in layer {word.layer + 1} (itself aside):")
-    top = word.top(args.top)
-    width = max((display_width(a.token) for a in top), default=0)
-    for attended in top:
-        print(f"  {pad(attended.token, width)}  {attended.weight:.3f}  {_bar(attended.weight)}")
-    print()
-    print(f"Wrote {out} ({image.width}\u00d7{image.height})")
-
-
-def cmd_compare(lens: Any, args: argparse.Namespace) -> None:
-    from bot.engine.results import to_json
-    from bot.text import weighted_list
-
-    comparison, image = lens.compare_png(
-        args.word, args.sentence_a, args.sentence_b, hide_special=args.hide_special
-    )
-    out = args.out or Path("bertlens-compare.png")
-    _write_png(out, image.png)
-    if args.json:
-        data = to_json(comparison)
-        data["image"] = {"path": str(out), "width": image.width, "height": image.height}
-        _dump(data)
-        return
-    a, b = comparison.a, comparison.b
-    print(f"Model: {a.analysis.model}")
-    print(f"A: {a.analysis.sentence.text}   ({a.span.text!r}: ids {list(comparison.ids_a)})")
-    print(f"B: {b.analysis.sentence.text}   ({b.span.text!r}: ids {list(comparison.ids_b)})")
-    print(
-        "Same token ids: the same input vector before any context."
-        if comparison.same_ids
-        else "The token ids differ."
-    )
-    print()
-    print("Cosine similarity of the word's vectors (1 = identical):")
-    for layer, value in enumerate(comparison.cosine):
-        name = "embeddings" if layer == 0 else f"layer {layer}"
-        print(f"  {name:<11} {value:.3f}  {_bar(max(0.0, value))}")
-    for label, word in (("A", a), ("B", b)):
-        print(f"Most attended in {label}, layer {word.layer + 1}: {weighted_list(word.top(3))}")
-    print()
-    print(f"Wrote {out} ({image.width}\u00d7{image.height})")
-
-
-def _precheck(args: argparse.Namespace, settings: Settings) -> None:
-    """Reject empty or over-long text before spending seconds loading a model."""
+def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
+    """Every check that needs no model: text, word, numbers and combinations."""
+    from bot.engine.errors import EmptyText
+    from bot.engine.query import AttentionQuery, check_choices
     from bot.engine.tokens import check_text
 
     texts = getattr(args, "sentences", None) or [
@@ -227,23 +182,124 @@ def _precheck(args: argparse.Namespace, settings: Settings) -> None:
     for text in texts:
         check_text(text, max_chars=settings.max_chars)
     if hasattr(args, "word") and not args.word.strip():
-        from bot.engine.errors import EmptyText
-
         raise EmptyText("word")
+    if args.command == "attention":
+        if args.top < 1:
+            raise Refused(f"--top must be at least 1, got {args.top}")
+        check_choices(_query(args, AttentionQuery))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _query(args: argparse.Namespace, cls: Any) -> Any:
+    return cls(
+        word=args.word,
+        occurrence=args.occurrence,
+        layer=args.layer,
+        head=args.head,
+        agg=args.agg or "mean",
+        hide_special=args.hide_special,
+        view=args.view,
+    )
+
+
+def _save(path: Path | None, image: Any) -> None:
+    if path is None:
+        return
+    fmt = IMAGE_FORMATS[path.suffix.lower()]
     try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
-    if args.model:
-        from dataclasses import replace
+        if fmt == "PNG":
+            path.write_bytes(image.png)
+        else:
+            import io
 
-        settings = replace(settings, model=args.model)
+            from PIL import Image as PILImage
 
-    command = args.command or "run"
+            PILImage.open(io.BytesIO(image.png)).convert("RGB").save(path, format=fmt, quality=92)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_UNAVAILABLE)
+
+
+def _image_json(path: Path | None, image: Any) -> dict[str, Any]:
+    return (
+        {} if path is None else {"image": {"path": str(path), "width": image.width, "height": image.height}}
+    )
+
+
+# ------------------------------------------------------------------------------------- commands
+
+
+def cmd_tokenize(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import tokenize_text
+    from bot.engine.results import to_json
+    from bot.engine.tokens import tokenization_report
+
+    if args.models:
+        names = (
+            registry.names
+            if args.models.strip() == "all"
+            else [registry.resolve(n) for n in args.models.split(",")]
+        )
+        reports = [
+            tokenization_report(
+                registry.tokenizer(name),
+                args.sentences,
+                max_chars=registry.max_chars,
+                max_tokens=registry.max_tokens,
+            )
+            for name in names
+        ]
+    else:
+        reports = [registry.lens().tokenize(args.sentences)]
+    if args.json:
+        _dump(to_json(reports[0]) if len(reports) == 1 else {"models": [to_json(r) for r in reports]})
+        return
+    _print(tokenize_text(reports, lang))
+
+
+def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import attention_text
+    from bot.engine.query import AttentionQuery
+    from bot.engine.results import to_json
+
+    out = _image_path(args, f"bertlens-{args.view}.png")
+    result, image = registry.lens().attention_png(args.sentence, _query(args, AttentionQuery), lang)
+    _save(out, image)
+    if args.json:
+        _dump({**to_json(result, top_k=args.top), **_image_json(out, image)})
+        return
+    _print(attention_text(result, args.top, lang))
+    if out is not None:
+        _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
+
+
+def cmd_compare(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import compare_text
+    from bot.engine.results import to_json
+
+    out = _image_path(args, "bertlens-compare.png")
+    comparison, image = registry.lens().compare_png(
+        args.word,
+        args.sentence_a,
+        args.sentence_b,
+        hide_special=args.hide_special,
+        occurrence=args.occurrence,
+        lang=lang,
+    )
+    _save(out, image)
+    if args.json:
+        _dump({**to_json(comparison), **_image_json(out, image)})
+        return
+    _print(compare_text(comparison, lang))
+    if out is not None:
+        _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
+
+
+HANDLERS = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare}
+
+
+# ------------------------------------------------------------------------------------------ main
+
+
+def _service_command(command: str, args: argparse.Namespace, settings: Settings, lang: str) -> int:
     if command == "health":
         from bot.health import probe
 
@@ -251,30 +307,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bertlens: {'healthy' if healthy else 'unhealthy'}: {reason}")
         return 0 if healthy else 1
     if command == "fetch-model":
-        from bot.engine.errors import ModelUnavailable
+        from bot.engine.defaults import BUNDLED_MODEL
         from bot.engine.model import fetch_model
 
+        name = args.name or settings.model
         try:
-            loaded = fetch_model(args.name or settings.model)
+            loaded = fetch_model(name)
         except ModelUnavailable as exc:
-            _fail(str(exc), EXIT_UNAVAILABLE)
-        print(f"bertlens: {loaded.name} is cached ({loaded.num_layers} layers x {loaded.num_heads} heads)")
+            _fail(exc.text(lang), EXIT_UNAVAILABLE)
+        key = "cli.bundled" if name.strip() == BUNDLED_MODEL else "cli.fetched"
+        print(
+            "bertlens: " + t(lang, key, model=loaded.name, layers=loaded.num_layers, heads=loaded.num_heads)
+        )
         return 0
-    if command in ("run", "sync"):
-        from bot.app import run_bot
+    from bot.app import run_bot
 
-        return run_bot(settings, sync_only=command == "sync")
+    return run_bot(settings, sync_only=command == "sync")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, extra = build_parser().parse_known_args(argv)
+    if extra:  # named after the subcommand they were given to, not the top level
+        prog = f"python -m bot {args.command}" if args.command else "python -m bot"
+        _fail(f"unrecognized arguments: {' '.join(extra)} (see: {prog} --help)", EXIT_BAD_INPUT)
+    lang = args.lang or default_language()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    if args.model:
+        settings = settings.with_models(args.model)
+
+    command = args.command or "run"
+    if command not in HANDLERS:
+        return _service_command(command, args, settings, lang)
 
     logging.basicConfig(
         level=logging.WARNING, format="bertlens: %(levelname)s: %(message)s", stream=sys.stderr
     )
-    handlers = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare}
+    from bot.service import registry_from_settings
+
     try:
-        _precheck(args, settings)
-        lens = _load_lens(settings)
-        handlers[command](lens, args)
+        _check_arguments(args, settings)
+        if hasattr(args, "out"):
+            _image_path(args, "")
+        registry = registry_from_settings(settings)
+        HANDLERS[command](registry, args, lang)
     except EngineError as exc:
+        _fail(error_text(lang, exc), EXIT_BAD_INPUT)
+    except Refused as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
+    except ModelUnavailable as exc:
+        _fail(exc.text(lang), EXIT_UNAVAILABLE)
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
     return 0

@@ -5,11 +5,14 @@ to Discord's limits (``bot.limits``) and every piece of user text escaped (``bot
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import discord
 
-from bot import limits
+from bot import __version__, limits
 from bot.engine.attention import WordAttention
+from bot.engine.family import TokenizerFamily
+from bot.engine.registry import ModelInfo
 from bot.engine.render import Image
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
@@ -17,7 +20,7 @@ from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces
 from bot.i18n import heads_label, t
 from bot.markup import code_block, escape
-from bot.tables import report_lines, summary_lines
+from bot.tables import comparison_lines, report_lines, summary_lines
 from bot.text import clip, one_line
 
 COLOUR = discord.Colour(0xE8D24A)  # cividis' bright end, so embed and heatmap belong together
@@ -63,7 +66,8 @@ def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord
         )
     share = word.sink_share()
     if share is not None and not result.is_rollout:
-        description.append(t(lang, "attention.sink", share=share, layer=word.layer + 1))
+        framing = analysis.sentence.family.framing
+        description.append(t(lang, "attention.sink", share=share, layer=word.layer + 1, specials=framing))
     embed = discord.Embed(
         title=clip(t(lang, "attention.title", word=escape(one_line(word.span.text, 80))), limits.EMBED_TITLE),
         description="\n".join(description),
@@ -126,15 +130,61 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
     return embed
 
 
-def tokenize_reply(report: TokenizationReport, lang: str) -> tuple[str, discord.File | None]:
-    """The token table in a code block, or, when it cannot fit one message, a summary plus a .txt file
-    with the whole table (never silently cut)."""
-    table = report_lines(report, lang)
-    summary = [escape(line) for line in summary_lines(report, lang)]
+def family_label(family: TokenizerFamily, lang: str) -> str:
+    name = t(lang, f"family.{family.kind}")
+    return t(lang, "family.uncased", family=name) if family.lowercase else name
+
+
+def _model_line(info: ModelInfo, default: bool, lang: str) -> str:
+    line = f"**{escape(info.name)}**" + (f" ({t(lang, 'about.default')})" if default else "")
+    if info.loaded is not None:
+        model = info.loaded
+        status = t(lang, "about.shape", layers=model.num_layers, heads=model.num_heads)
+        status += f" \u00b7 {family_label(model.family, lang)}"
+        if model.fell_back:
+            status += f" {t(lang, 'about.fallback')}"
+    elif info.failure is not None:
+        status = t(lang, "about.failed", reason=clip(info.failure.text(lang), 300))
+    else:
+        status = t(lang, "about.idle")
+    return f"{line} \u00b7 {status}"
+
+
+def about_embed(
+    infos: list[ModelInfo], *, uptime: str, served: int, median: float | None, lang: str
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=t(lang, "about.title"), description=t(lang, "about.description"), colour=COLOUR
+    )
+    lines = [_model_line(info, i == 0 and len(infos) > 1, lang) for i, info in enumerate(infos)]
+    embed.add_field(
+        name=t(lang, "about.model" if len(infos) == 1 else "about.models"),
+        value=clip("\n".join(lines), limits.EMBED_FIELD_VALUE),
+        inline=False,
+    )
+    embed.add_field(name=t(lang, "about.version"), value=__version__)
+    embed.add_field(name=t(lang, "about.uptime"), value=uptime)
+    embed.add_field(name=t(lang, "about.requests"), value=str(served))
+    embed.add_field(
+        name=t(lang, "about.latency"),
+        value=f"{median * 1000:.0f} ms" if median is not None else t(lang, "about.none"),
+    )
+    return embed
+
+
+def tokenize_reply(reports: Sequence[TokenizationReport], lang: str) -> tuple[str, discord.File | None]:
+    """The token table in a code block (one model's walk-through, or several models side by side), or,
+    when it cannot fit one message, a summary plus a .txt file with the whole table (never silently
+    cut)."""
+    if len(reports) > 1:
+        table, notes = comparison_lines(reports, lang), [t(lang, "tok.models.legend")]
+    else:
+        table, notes = report_lines(reports[0], lang), summary_lines(reports[0], lang)
+    summary = [escape(line) for line in notes]
     content = code_block(table) + "\n" + "\n".join(summary)
     if len(content) <= limits.CONTENT:
         return content, None
-    text = "\n".join(table) + "\n\n" + "\n".join(summary_lines(report, lang)) + "\n"
+    text = "\n".join(table) + "\n\n" + "\n".join(notes) + "\n"
     head = [escape(table[0]), *summary, t(lang, "tok.attached", filename=TOKENS_FILENAME)]
     return clip("\n".join(head), limits.CONTENT), discord.File(
         io.BytesIO(text.encode("utf-8")), filename=TOKENS_FILENAME

@@ -32,9 +32,8 @@ ATTACHMENT_DESCRIPTION = 1024
 COMMAND_NAME = 32
 COMMAND_DESCRIPTION = 100
 
-FILESIZE_DEFAULT = (
-    10 * 1024 * 1024
-)  # an interaction's upload limit without boosts (Interaction.filesize_limit)
+# An interaction's upload limit without server boosts (Interaction.filesize_limit tells the real one).
+FILESIZE_DEFAULT = 10 * 1024 * 1024
 
 ACK_SECONDS = 3.0  # an interaction must be answered or deferred this soon
 TOKEN_SECONDS = 15 * 60  # follow-ups and edits work this long after the interaction

@@ -1,67 +1,48 @@
-"""The asynchronous face of the engine: every model or drawing call runs in one bounded thread pool.
-
-The event loop only admits work and awaits it, so heartbeats and other users' clicks are never held
-up by a forward pass or by drawing. When the pool and its queue are full, new work is refused at
-once (``Busy``) rather than piling up behind requests that will already be late. The cogs, the
-paging view and the benchmark all go through this class; none of them reaches into the engine.
+"""The asynchronous face of the engine: every model call and every drawing runs in the worker pool,
+for the model a request names (``ModelRegistry``). The cogs, the paging view and the benchmark all go
+through this class; none of them reaches into the engine.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import contextvars
-import functools
 import logging
-import statistics
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
 from bot.engine.lens import Lens
-from bot.engine.model import LoadedModel, set_torch_threads
-from bot.engine.query import AttentionQuery
+from bot.engine.query import AttentionQuery, precheck
+from bot.engine.registry import ModelInfo, ModelRegistry
 from bot.engine.render import Image
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
-from bot.engine.tokens import TokenizationReport
+from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
+from bot.engine.words import locate_word
 from bot.i18n import EN
+from bot.pool import Busy, ShuttingDown, WorkerPool
 from bot.settings import Settings
+
+__all__ = ["Busy", "LensService", "ShuttingDown", "registry_from_settings"]
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
-# Set while the current task holds a place taken with LensService.admit().
-_ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("bertlens_admitted", default=False)
-
-
-class Busy(Exception):
-    """Every worker is occupied and the queue is full."""
-
-
-class ShuttingDown(Exception):
-    """The bot is stopping and takes no new work."""
-
-
-def load_lens(settings: Settings) -> Lens:
-    """The engine as the settings describe it (loads the model: seconds, so never on an event loop)."""
-    from bot.engine.model import load_model
-
-    model = load_model(settings.model, torch_threads=settings.torch_threads)
-    return Lens(
-        model, max_chars=settings.max_chars, max_tokens=settings.max_tokens, cache_mb=settings.cache_mb
+def registry_from_settings(settings: Settings) -> ModelRegistry:
+    """The models the settings name (nothing is loaded yet)."""
+    return ModelRegistry(
+        settings.models,
+        memory_mb=settings.model_memory_mb,
+        max_chars=settings.max_chars,
+        max_tokens=settings.max_tokens,
+        cache_mb=settings.cache_mb,
+        torch_threads=settings.torch_threads,
     )
 
 
-class LensService:
+class LensService(WorkerPool):
     @classmethod
     def from_settings(cls, settings: Settings) -> LensService:
-        """A service whose model loads in its own pool when started (``start``), not before."""
+        """A service whose models load in its own pool, on first use or ``start`` (not before)."""
         return cls(
-            functools.partial(load_lens, settings),
+            registry_from_settings(settings),
             workers=settings.workers,
             queue_limit=settings.queue_limit,
             torch_threads=settings.torch_threads,
@@ -69,165 +50,97 @@ class LensService:
 
     def __init__(
         self,
-        lens: Lens | Callable[[], Lens],
+        models: ModelRegistry | Lens,
         *,
         workers: int = 2,
         queue_limit: int = 8,
         torch_threads: int | None = 1,
     ) -> None:
-        self._lens: Lens | None = lens if isinstance(lens, Lens) else None
-        self._load_lens = None if isinstance(lens, Lens) else lens
-        self.workers = workers
-        self.capacity = workers + queue_limit
-        # torch's thread count is per OS thread (OpenMP): a worker that does not set it runs every
-        # matrix product on all cores, and two such workers fight over them instead of scaling.
-        self.executor = ThreadPoolExecutor(
-            max_workers=workers,
-            thread_name_prefix="bertlens-worker",
-            initializer=set_torch_threads,
-            initargs=(torch_threads,),
-        )
-        self.accepting = True
-        self.started = time.monotonic()
-        self.served = 0
-        self.latencies: deque[float] = deque(maxlen=1000)
-        self._pending = 0
-        self._admitted = 0
-        self._last_progress = time.monotonic()
+        super().__init__(workers=workers, queue_limit=queue_limit, torch_threads=torch_threads)
+        self.models = models if isinstance(models, ModelRegistry) else ModelRegistry.of(models)
 
     async def start(self) -> None:
-        """Load the model in the worker pool (never on the event loop), if it is not loaded yet."""
-        if self._lens is None and self._load_lens is not None:
-            self._lens = await self.run(self._load_lens)
+        """Load the default model in the pool (never on the event loop) before users arrive; a default
+        that cannot load stops the start-up with its reason."""
+        await self.run(self.models.lens)
 
     @property
     def lens(self) -> Lens:
-        if self._lens is None:
-            raise RuntimeError("LensService.start() has not loaded the model yet")
-        return self._lens
+        """The default model's lens (loaded by ``start``)."""
+        lens = self.models.loaded()
+        if lens is None:
+            raise RuntimeError("LensService.start() has not loaded the default model yet")
+        return lens
 
-    @property
-    def pending(self) -> int:
-        """Jobs admitted and not yet finished (running or queued)."""
-        return self._pending
+    def model_info(self) -> list[ModelInfo]:
+        return self.models.info()
 
-    def stalled_for(self) -> float:
-        """Seconds since a job last finished while jobs are waiting; 0 when idle. A pool that stays
-        stalled for minutes is wedged (a forward pass cannot take that long)."""
-        if self._pending == 0:
-            return 0.0
-        return time.monotonic() - self._last_progress
+    # ------------------------------------------------------------------------------------- checks
+    # Cheap checks (no tokenizer, no model) on the event loop before anything is queued, so bad input
+    # is answered at once instead of after waiting for a worker. A model not loaded yet has its layer
+    # and head numbers checked in the worker instead.
 
-    def _load(self) -> int:
-        # Admitted requests that have not reached the pool yet count, and so do threads still busy
-        # with the job of a request that was cancelled.
-        return max(self._admitted, self._pending)
-
-    def can_accept(self) -> bool:
-        return self.accepting and self._load() < self.capacity
-
-    def ensure_capacity(self) -> None:
-        if not self.accepting:
-            raise ShuttingDown
-        if self._load() >= self.capacity:
-            raise Busy
-
-    @contextlib.contextmanager
-    def admit(self) -> Iterator[None]:
-        """Hold a place from the moment a request is accepted until it is answered.
-
-        Raises Busy/ShuttingDown at once, so a burst of requests is told "busy" before any of them is
-        promised an answer (deferred); jobs run inside the block are not checked again, so a request
-        accepted before shutdown began is finished.
-        """
-        self.ensure_capacity()
-        self._admitted += 1
-        token = _ADMITTED.set(True)
-        try:
-            yield
-        finally:
-            _ADMITTED.reset(token)
-            self._admitted -= 1
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the pool. Only the event loop thread touches the counters."""
-        if not _ADMITTED.get():
-            self.ensure_capacity()
-        loop = asyncio.get_running_loop()
-        job = self.executor.submit(fn, *args)
-        if self._pending == 0:
-            self._last_progress = time.monotonic()
-        self._pending += 1
-        # Count the job as pending until its thread is done with it, even if the awaiting task is
-        # cancelled: the callback sits on the thread's future, not on the asyncio wrapper.
-        job.add_done_callback(lambda _: self._call_on_loop(loop, self._finished))
-        return await asyncio.wrap_future(job)
-
-    @staticmethod
-    def _call_on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-        # RuntimeError: the loop closed first (process exit), so nobody is counting any more.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(callback)
-
-    def _finished(self) -> None:
-        self._last_progress = time.monotonic()
-        self._pending -= 1
-
-    def record(self, seconds: float) -> None:
-        """One request answered, end to end, as the user waited for it."""
-        self.served += 1
-        self.latencies.append(seconds)
-
-    def median_latency(self) -> float | None:
-        return statistics.median(self.latencies) if self.latencies else None
-
-    def uptime(self) -> float:
-        return time.monotonic() - self.started
-
-    # ---------------------------------------------------------------------- checks and model info
-
-    @property
-    def model(self) -> LoadedModel:
-        return self.lens.model
-
-    @property
-    def max_chars(self) -> int:
-        return self.lens.max_chars
-
-    def check_texts(self, *texts: str) -> None:
-        """Cheap checks (no tokenizer, no model) that run on the event loop before anything is queued,
-        so bad input is answered at once instead of after waiting for a worker."""
+    def check_texts(self, *texts: str, model: str | None = None) -> None:
+        self.models.resolve(model)
         for text in texts:
-            self.lens.precheck_text(text)
+            check_text(text, max_chars=self.models.max_chars)
 
-    def check_attention(self, sentence: str, query: AttentionQuery) -> None:
-        self.lens.precheck(sentence, query)
+    def check_attention(self, sentence: str, query: AttentionQuery, model: str | None = None) -> None:
+        lens = self.models.loaded(model)
+        precheck(
+            sentence,
+            query,
+            max_chars=self.models.max_chars,
+            num_layers=lens.model.num_layers if lens else None,
+            num_heads=lens.model.num_heads if lens else None,
+        )
 
-    def check_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:
-        self.lens.precheck_compare(word, sentence_a, sentence_b)
+    def check_compare(self, word: str, sentence_a: str, sentence_b: str, model: str | None = None) -> None:
+        self.models.resolve(model)
+        for text in (sentence_a, sentence_b):
+            check_text(text, max_chars=self.models.max_chars)
+            locate_word(text, word)
 
     # -------------------------------------------------------------------------------- engine calls
 
-    async def tokenize(self, sentences: Sequence[str]) -> TokenizationReport:
-        return await self.run(self.lens.tokenize, list(sentences))
+    async def tokenize(self, sentences: Sequence[str], model: str | None = None) -> TokenizationReport:
+        return await self.run(lambda: self.models.lens(model).tokenize(list(sentences)))
+
+    async def tokenize_models(
+        self, sentences: Sequence[str], names: Sequence[str]
+    ) -> list[TokenizationReport]:
+        """The sentences through several models' tokenizers (tokenizers only: no weights load)."""
+
+        def job() -> list[TokenizationReport]:
+            return [
+                tokenization_report(
+                    self.models.tokenizer(name),
+                    sentences,
+                    max_chars=self.models.max_chars,
+                    max_tokens=self.models.max_tokens,
+                )
+                for name in names
+            ]
+
+        return await self.run(job)
 
     async def attention(
-        self, sentence: str, query: AttentionQuery, lang: str = EN
+        self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None
     ) -> tuple[AttentionResult, Image]:
-        return await self.run(self.lens.attention_png, sentence, query, lang)
+        return await self.run(lambda: self.models.lens(model).attention_png(sentence, query, lang))
 
     async def compare(
-        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False, lang: str = EN
+        self,
+        word: str,
+        sentence_a: str,
+        sentence_b: str,
+        *,
+        hide_special: bool = False,
+        lang: str = EN,
+        model: str | None = None,
     ) -> tuple[Comparison, Image]:
-        return await self.run(
-            functools.partial(self.lens.compare_png, hide_special=hide_special, lang=lang),
-            word,
-            sentence_a,
-            sentence_b,
-        )
+        def job() -> tuple[Comparison, Image]:
+            lens = self.models.lens(model)
+            return lens.compare_png(word, sentence_a, sentence_b, hide_special=hide_special, lang=lang)
 
-    # ------------------------------------------------------------------------------------ shutdown
-
-    def close(self) -> None:
-        self.accepting = False
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        return await self.run(job)

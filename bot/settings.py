@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.engine.defaults import (
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 CPUS = os.cpu_count() or 1
+MAX_MODELS = 24  # Discord offers 25 choices; /tokenize adds "all"
 
 
 class ConfigError(Exception):
@@ -95,6 +96,15 @@ def log_level(raw: str) -> str:
     return level
 
 
+def name_list(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not names:
+        raise ValueError(f"must name at least one model, got {raw!r}")
+    if len(names) > MAX_MODELS:
+        raise ValueError(f"can name at most {MAX_MODELS} models (a Discord menu's limit), got {len(names)}")
+    return names
+
+
 def id_list(raw: str) -> tuple[int, ...]:
     try:
         return tuple(sorted({int(part) for part in raw.replace(" ", "").split(",") if part}))
@@ -124,6 +134,18 @@ ROWS: tuple[Setting, ...] = (
     Setting("DEV_GUILD_ID", whole(1, 2**63 - 1), None, "Guild to sync commands to at start-up."),
     Setting("SYNC_COMMANDS", flag, True, "Set false to skip that dev-guild sync."),
     Setting("MODEL", text, DEFAULT_MODEL, "Hugging Face id, local directory, or `bundled`."),
+    Setting(
+        "MODELS",
+        name_list,
+        (),
+        "Comma-separated models users may choose from; the first is the default (replaces MODEL).",
+    ),
+    Setting(
+        "MODEL_MEMORY_MB",
+        whole(64, 1_000_000),
+        4096,
+        "Memory for loaded models, MiB; the least recently used is unloaded beyond it.",
+    ),
     Setting("MAX_CHARS", whole(10, 4000), DEFAULT_MAX_CHARS, "Longest sentence accepted, in characters."),
     Setting("MAX_TOKENS", whole(8, 512), DEFAULT_MAX_TOKENS, "Longest sentence accepted, in tokens."),
     Setting(
@@ -200,6 +222,8 @@ class Settings:
     dev_guild_id: int | None = DEFAULTS["dev_guild_id"]
     sync_commands: bool = DEFAULTS["sync_commands"]
     model: str = DEFAULTS["model"]
+    models: tuple[str, ...] = DEFAULTS["models"]
+    model_memory_mb: int = DEFAULTS["model_memory_mb"]
     max_chars: int = DEFAULTS["max_chars"]
     max_tokens: int = DEFAULTS["max_tokens"]
     workers: int = DEFAULTS["workers"]
@@ -218,6 +242,17 @@ class Settings:
     shard_ids: tuple[int, ...] | None = DEFAULTS["shard_ids"]
     health_port: int | None = DEFAULTS["health_port"]
     health_file: str | None = DEFAULTS["health_file"]
+
+    def __post_init__(self) -> None:
+        # MODELS, when set, names the default too; otherwise MODEL is the only model.
+        if not self.models:
+            object.__setattr__(self, "models", (self.model,))
+        elif self.model != self.models[0]:
+            object.__setattr__(self, "model", self.models[0])
+
+    def with_models(self, *names: str) -> Settings:
+        """These settings with other models (the CLI's --model); the first is the default."""
+        return replace(self, model=names[0], models=tuple(dict.fromkeys(names)))
 
     def require_token(self) -> str:
         """The Discord token, or a ConfigError that tells a newcomer exactly what to set."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.embeds import attention_embed, image_file
-from bot.engine.query import VIEWS, AttentionQuery
+from bot.engine.query import VIEWS, AttentionQuery, for_view
 from bot.i18n import language, t
 from bot.interactions import analysis_reply
 from bot.limits import SELECT_OPTIONS
@@ -36,6 +36,8 @@ class AttentionView(discord.ui.View):
         lang: str,
         sentence: str,
         query: AttentionQuery,
+        model: str | None = None,
+        framing: str = "[CLS]/[SEP]",
         num_layers: int,
         num_heads: int,
     ) -> None:
@@ -45,6 +47,8 @@ class AttentionView(discord.ui.View):
         self.lang = lang
         self.sentence = sentence
         self.query = replace(query, layer=query.layer or num_layers)
+        self.model = model
+        self.framing = framing
         self.num_layers = num_layers
         self.num_heads = num_heads
         self.message: discord.Message | None = None
@@ -71,7 +75,9 @@ class AttentionView(discord.ui.View):
         layered = self.query.view != "grid"  # the grid shows every layer at once
         self.prev_layer.disabled = not layered or layer <= 1
         self.next_layer.disabled = not layered or layer >= self.num_layers
-        self.toggle_specials.label = t(self.lang, "button.show" if self.query.hide_special else "button.hide")
+        self.toggle_specials.label = t(
+            self.lang, "button.show" if self.query.hide_special else "button.hide", specials=self.framing
+        )
         heads_select, view_select = self._selects()
         current = self._heads_value()
         options = [
@@ -106,7 +112,9 @@ class AttentionView(discord.ui.View):
         # "Busy" at once, not after a promise to update; then acknowledge before rendering, since under
         # load the render may take longer than Discord's 3 s.
         async with analysis_reply(self.bot, interaction, update=True):
-            result, image = await self.bot.service.attention(self.sentence, query)
+            result, image = await self.bot.service.attention(
+                self.sentence, for_view(query), self.lang, model=self.model
+            )
             self.query = query
             self._sync_items()
             await interaction.edit_original_response(

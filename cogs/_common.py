@@ -1,13 +1,16 @@
-"""What every cog shares: the per-user cooldown and option limits that follow the settings."""
+"""What every cog shares: the per-user cooldown, and options that follow the settings (text length,
+the models to choose from)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from discord import app_commands
 
-from bot.limits import OPTION_STRING
+from bot.limits import CHOICE_NAME, OPTION_STRING
+from bot.text import clip
 
 # The text options are declared as long as Discord allows; each cog then lowers them to MAX_CHARS.
 Sentence = app_commands.Range[str, 1, OPTION_STRING]
@@ -37,3 +40,30 @@ def limit_length(command: app_commands.Command[Any, ..., Any], max_chars: int, *
     for name in names:
         param = command._params[name]
         command._params[name] = dataclasses.replace(param, max_value=max_chars)
+
+
+def model_choices(
+    command: app_commands.Command[Any, ..., Any],
+    names: Sequence[str],
+    *,
+    option: str = "model",
+    extra: Sequence[app_commands.Choice[Any]] = (),
+) -> None:
+    """Offer the configured models as the option's choices (the value is the model's place in
+    MODELS, short enough for a button's custom_id); with one model there is nothing to choose, so
+    the option is not shown at all."""
+    if len(names) < 2:
+        del command._params[option]
+        return
+    choices = [
+        app_commands.Choice(name=clip(name, CHOICE_NAME), value=str(i)) for i, name in enumerate(names)
+    ]
+    param = command._params[option]
+    command._params[option] = dataclasses.replace(param, choices=choices + list(extra))
+
+
+def chosen_model(names: Sequence[str], value: str | None) -> str | None:
+    """The model a choice value names (None: the default)."""
+    if value is None or not value.isdigit() or int(value) >= len(names):
+        return None
+    return names[int(value)]

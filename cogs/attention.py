@@ -15,7 +15,7 @@ from bot.interactions import analysis_reply, send
 from bot.limits import CHOICE_VALUE, CHOICES
 from bot.translator import text
 from bot.views import AttentionView
-from cogs._common import Sentence, Word, limit_length, per_user_cooldown
+from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
 
 if TYPE_CHECKING:
     from bot.client import BertLens
@@ -42,6 +42,7 @@ class Attention(commands.Cog):
     def __init__(self, bot: BertLens) -> None:
         self.bot = bot
         limit_length(self.attention, bot.settings.max_chars, "sentence")
+        model_choices(self.attention, bot.service.models.names)
 
     @app_commands.command(name="attention", description=text("attention.description"))
     @app_commands.describe(
@@ -52,6 +53,7 @@ class Attention(commands.Cog):
         head=text("attention.head"),
         view=text("attention.view"),
         hide_special=text("attention.hide_special"),
+        model=text("attention.model"),
     )
     @app_commands.choices(view=VIEW_CHOICES)
     @per_user_cooldown
@@ -65,21 +67,24 @@ class Attention(commands.Cog):
         head: app_commands.Range[int, 1, 64] | None = None,
         view: str = "word",
         hide_special: bool = False,
+        model: str | None = None,
     ) -> None:
         service = self.bot.service
+        name = chosen_model(service.models.names, model)
         query = AttentionQuery(
             word=word, occurrence=occurrence, layer=layer, head=head, view=view, hide_special=hide_special
         )
-        async with analysis_reply(
-            self.bot, interaction, lambda: service.check_attention(sentence, query)
-        ) as lang:
-            result, image = await service.attention(sentence, query)
+        check = lambda: service.check_attention(sentence, query, name)  # noqa: E731
+        async with analysis_reply(self.bot, interaction, check) as lang:
+            result, image = await service.attention(sentence, query, lang, model=name)
             paging = AttentionView(
                 self.bot,
                 owner_id=interaction.user.id,
                 lang=lang,
                 sentence=sentence,
                 query=query,
+                model=name,
+                framing=result.analysis.sentence.family.framing,
                 num_layers=result.analysis.num_layers,
                 num_heads=result.analysis.num_heads,
             )

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.embeds import compare_embed, image_file
 from bot.interactions import analysis_reply, send
 from bot.translator import text
-from cogs._common import Sentence, Word, limit_length, per_user_cooldown
+from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
 from cogs.attention import word_choices
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ class Compare(commands.Cog):
     def __init__(self, bot: BertLens) -> None:
         self.bot = bot
         limit_length(self.compare, bot.settings.max_chars, "sentence_a", "sentence_b")
+        model_choices(self.compare, bot.service.models.names)
 
     @app_commands.command(name="compare", description=text("compare.description"))
     @app_commands.describe(
@@ -29,6 +30,7 @@ class Compare(commands.Cog):
         sentence_a=text("compare.sentence_a"),
         sentence_b=text("compare.sentence_b"),
         hide_special=text("compare.hide_special"),
+        model=text("compare.model"),
     )
     @per_user_cooldown
     async def compare(
@@ -38,11 +40,15 @@ class Compare(commands.Cog):
         sentence_a: Sentence,
         sentence_b: Sentence,
         hide_special: bool = False,
+        model: str | None = None,
     ) -> None:
         service = self.bot.service
-        check = lambda: service.check_compare(word, sentence_a, sentence_b)  # noqa: E731
+        name = chosen_model(service.models.names, model)
+        check = lambda: service.check_compare(word, sentence_a, sentence_b, name)  # noqa: E731
         async with analysis_reply(self.bot, interaction, check) as lang:
-            comparison, image = await service.compare(word, sentence_a, sentence_b, hide_special=hide_special)
+            comparison, image = await service.compare(
+                word, sentence_a, sentence_b, hide_special=hide_special, lang=lang, model=name
+            )
             await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
 
     @compare.autocomplete("word")

@@ -9,11 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
-from bot.embeds import COLOUR
+from bot.embeds import COLOUR, about_embed
 from bot.i18n import language, t
 from bot.interactions import send
-from bot.markup import escape
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -31,24 +29,13 @@ class Meta(commands.Cog):
     @app_commands.command(name="about", description=text("about.description"))
     async def about(self, interaction: discord.Interaction) -> None:
         async with self.bot.inflight.track(interaction):
-            lang = language(interaction.locale)
             service = self.bot.service
-            model = service.model
-            embed = discord.Embed(
-                title=t(lang, "about.title"), description=t(lang, "about.description"), colour=COLOUR
-            )
-            name = escape(model.name) + (f"\n{t(lang, 'about.fallback')}" if model.fell_back else "")
-            embed.add_field(name=t(lang, "about.model"), value=name, inline=False)
-            embed.add_field(
-                name="\u200b", value=t(lang, "about.shape", layers=model.num_layers, heads=model.num_heads)
-            )
-            embed.add_field(name=t(lang, "about.version"), value=__version__)
-            embed.add_field(name=t(lang, "about.uptime"), value=_duration(service.uptime()))
-            embed.add_field(name=t(lang, "about.requests"), value=str(service.served))
-            median = service.median_latency()
-            embed.add_field(
-                name=t(lang, "about.latency"),
-                value=f"{median * 1000:.0f} ms" if median is not None else t(lang, "about.none"),
+            embed = about_embed(
+                service.model_info(),
+                uptime=_duration(service.uptime()),
+                served=service.served,
+                median=service.median_latency(),
+                lang=language(interaction.locale),
             )
             await send(interaction, embed=embed, ephemeral=True)
 

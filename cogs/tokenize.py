@@ -12,7 +12,7 @@ from bot.embeds import tokenize_reply
 from bot.i18n import language, t
 from bot.interactions import analysis_reply, fail, send
 from bot.translator import text
-from cogs._common import Sentence, limit_length, per_user_cooldown
+from cogs._common import Sentence, chosen_model, limit_length, model_choices, per_user_cooldown
 
 if TYPE_CHECKING:
     from bot.client import BertLens
@@ -22,17 +22,27 @@ class Tokenize(commands.Cog):
     def __init__(self, bot: BertLens) -> None:
         self.bot = bot
         limit_length(self.tokenize, bot.settings.max_chars, "sentence", "sentence2", "sentence3")
+        every = app_commands.Choice(name=text("choice.all"), value="all")
+        model_choices(self.tokenize, bot.service.models.names, option="models", extra=[every])
         self.menu = app_commands.ContextMenu(name=text("context.tokenize"), callback=self.tokenize_message)
         bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def _reply(self, interaction: discord.Interaction, sentences: list[str]) -> None:
+    async def _reply(
+        self, interaction: discord.Interaction, sentences: list[str], models: str | None = None
+    ) -> None:
         service = self.bot.service
+        names = service.models.names
+        one = chosen_model(names, models)
+        chosen = list(names) if models == "all" else [one] if one is not None else []
         async with analysis_reply(self.bot, interaction, lambda: service.check_texts(*sentences)) as lang:
-            report = await service.tokenize(sentences)
-            content, file = tokenize_reply(report, lang)
+            if len(chosen) > 1:
+                reports = await service.tokenize_models(sentences, chosen)
+            else:
+                reports = [await service.tokenize(sentences, chosen[0] if chosen else None)]
+            content, file = tokenize_reply(reports, lang)
             await send(interaction, content, file=file)
 
     @app_commands.command(name="tokenize", description=text("tokenize.description"))
@@ -40,6 +50,7 @@ class Tokenize(commands.Cog):
         sentence=text("tokenize.sentence"),
         sentence2=text("tokenize.sentence2"),
         sentence3=text("tokenize.sentence3"),
+        models=text("tokenize.models"),
     )
     @per_user_cooldown
     async def tokenize(
@@ -48,8 +59,10 @@ class Tokenize(commands.Cog):
         sentence: Sentence,
         sentence2: Sentence | None = None,
         sentence3: Sentence | None = None,
+        models: str | None = None,
     ) -> None:
-        await self._reply(interaction, [s for s in (sentence, sentence2, sentence3) if s is not None])
+        typed = [s for s in (sentence, sentence2, sentence3) if s is not None]
+        await self._reply(interaction, typed, models)
 
     @per_user_cooldown
     async def tokenize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:

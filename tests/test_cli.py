@@ -137,10 +137,119 @@ def test_compare_human_output_and_png(cli):
     assert PILImage.open(cli.cwd / "cmp.png").size[0] == 1000
 
 
-def test_unwritable_out_is_one_line_exit_1(cli):
+def test_an_out_path_that_cannot_be_written_is_refused_before_any_work(cli):
     run = cli("attention", SEED_A, "apple", "--out", str(cli.cwd / "missing-dir" / "x.png"))
-    assert run.code == 1
-    assert "cannot write" in one_error_line(run)
+    assert run.code == 2
+    assert "does not exist" in one_error_line(run)
+    assert cli.loads == []  # checked before the model loads
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fmt"), [(".jpg", "JPEG"), (".jpeg", "JPEG"), (".webp", "WEBP"), (".PNG", "PNG")]
+)
+def test_out_writes_the_format_its_suffix_names(cli, suffix, fmt):
+    run = cli("attention", SEED_A, "apple", "--out", f"apple{suffix}")
+    assert run.code == 0, run.err
+    picture = PILImage.open(cli.cwd / f"apple{suffix}")
+    assert picture.format == fmt and picture.size[0] == 1000
+
+
+def test_an_out_suffix_without_an_image_format_is_refused(cli):
+    run = cli("attention", SEED_A, "apple", "--out", "apple.gif")
+    assert run.code == 2 and ".png, .jpg or .webp" in one_error_line(run)
+    assert not (cli.cwd / "apple.gif").exists()
+
+
+def test_json_without_out_writes_no_file(cli):
+    for argv in (["attention", SEED_A, "apple", "--json"], ["compare", "apple", SEED_A, SEED_B, "--json"]):
+        run = cli(*argv)
+        assert run.code == 0, run.err
+        assert "image" not in run.json()
+    assert list(cli.cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--agg", "max", "--head", "3"], "One head and the max over heads"),
+        (["--view", "rollout", "--head", "2"], "Rollout always mixes every head"),
+        (["--view", "rollout", "--agg", "max"], "Rollout always mixes every head"),
+        (["--view", "grid", "--layer", "2"], "grid view shows every layer and head"),
+        (["--view", "grid", "--head", "2"], "grid view shows every layer and head"),
+        (["--top", "0"], "--top must be at least 1"),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(cli, argv, needle):
+    run = cli("attention", SEED_A, "apple", *argv)
+    assert run.code == 2
+    assert needle in one_error_line(run)
+    assert cli.loads == []
+
+
+def test_model_and_lang_work_after_the_subcommand_too(cli, monkeypatch):
+    monkeypatch.setenv("MODEL", "nonexistent/model-xyz")
+    run = cli("tokenize", "hi", "--model", "bundled", "--lang", "ko")
+    assert run.code == 0, run.err
+    assert cli.loads[0][0] == "bundled"
+    assert "모델: sentence-transformers/all-MiniLM-L6-v2 (bundled)" in run.out
+
+
+def test_an_unknown_flag_points_at_the_subcommand_help(cli):
+    run = cli("attention", SEED_A, "apple", "--colour", "red")
+    assert run.code == 2
+    assert "(see: python -m bot attention --help)" in one_error_line(run)
+
+
+def test_korean_output_and_errors_with_lang_ko(cli):
+    run = cli("--lang", "ko", "attention", SEED_B, "apple", "--hide-special", "--out", "ko.png")
+    assert run.code == 0, run.err
+    assert "단어:     'apple'" in run.out and "가장 주목한 토큰" in run.out
+    run = cli("--lang", "ko", "attention", SEED_B, "banana")
+    assert run.code == 2 and "문장에 없는 단어" in one_error_line(run)
+
+
+@pytest.mark.parametrize(
+    ("environ", "lang"),
+    [
+        ({"LANG": "ko_KR.UTF-8"}, "ko"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+        ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_default_language_follows_the_locale(environ, lang):
+    from bot.cli import default_language
+
+    assert default_language(environ) == lang
+
+
+def test_the_cli_points_at_its_own_compare_command(cli):
+    out = cli("tokenize", SEED_A, SEED_B).out
+    assert "Try python -m bot compare." in out and "/compare" not in out
+
+
+@pytest.mark.parametrize(
+    ("view", "needle"),
+    [
+        ("heads", "*head 1"),
+        ("matrix", "apple"),
+        ("grid", "H12"),
+        ("rollout", "*layer 6"),
+    ],
+)
+def test_the_text_output_shows_the_chosen_view(cli, view, needle):
+    argv = ["attention", SEED_B, "apple", "--view", view, "--out", "v.png"]
+    run = cli(*argv, *(["--head", "1"] if view == "heads" else []))
+    assert run.code == 0, run.err
+    assert f"{view} view" in run.out
+    assert needle in run.out
+
+
+def test_fetch_model_bundled_downloads_nothing(cli):
+    run = cli("fetch-model", "bundled")
+    assert run.code == 0
+    assert "installed with the package" in run.out
 
 
 # -------------------------------------------------------------------------------------- bad input

@@ -75,6 +75,7 @@ EXAMPLES = {
         errors.InvalidChoice("view", "3d", ["word", "heads"]),
         errors.InvalidChoice("aggregation", "median", ["mean", "max"]),
     ],
+    errors.OptionConflict: [errors.OptionConflict(case) for case in ("max_head", "rollout", "grid")],
 }
 
 
@@ -180,5 +181,8 @@ def test_token_table_aligns_columns_in_both_languages(lens, lang):
     assert t(lang, "tok.note.pad") in notes
     summary = summary_lines(report, lang)
     assert summary[0] == t(
-        lang, "tok.shared", items=t(lang, "tok.shared.item", id=6207, token="apple", where="1, 2")
+        lang,
+        "tok.shared",
+        items=t(lang, "tok.shared.item", id=6207, token="apple", where="1, 2"),
+        compare="/compare",
     )

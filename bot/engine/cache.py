@@ -2,7 +2,8 @@
 key share one computation ("single flight"). Forward passes and loaded models are both kept in one.
 
 Sizes, not entry counts: a 128-token forward pass weighs ~100x a 12-token one, and bert-base weighs
-~7x all-MiniLM-L6-v2. A value larger than the whole budget is returned but not kept.
+~7x all-MiniLM-L6-v2. A value larger than the whole budget is returned but not kept (or, with
+``keep_oversized``, kept alone: everything else is evicted).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ class SizedLRU(Generic[K, V]):
         size: Callable[[V], int],
         *,
         on_evict: Callable[[K, V], None] | None = None,
+        keep_oversized: bool = False,
     ) -> None:
         self.max_bytes = max_bytes
+        self._keep_oversized = keep_oversized
         self._size = size
         self._on_evict = on_evict
         self._entries: OrderedDict[K, V] = OrderedDict()
@@ -95,7 +98,7 @@ class SizedLRU(Generic[K, V]):
         evicted: list[tuple[K, V]] = []
         with self._lock:
             size = self._size(value)
-            if size > self.max_bytes or key in self._entries:
+            if (size > self.max_bytes and not self._keep_oversized) or key in self._entries:
                 return
             self._entries[key] = value
             self._bytes += size

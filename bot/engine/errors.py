@@ -93,3 +93,13 @@ class InvalidChoice(EngineError):
 
     def __init__(self, what: str, value: str, choices: Sequence[str]) -> None:
         super().__init__(what=what, value=value, choices=list(choices))
+
+
+class OptionConflict(EngineError):
+    """Two choices that cannot both hold: refused, never silently ignored. ``case`` is one of
+    ``max_head``, ``rollout``, ``grid`` (i18n ``conflict.<case>``)."""
+
+    code = "option_conflict"
+
+    def __init__(self, case: str) -> None:
+        super().__init__(case=case)

@@ -1,4 +1,4 @@
-"""The engine's front door: one loaded model, input limits and a bounded cache of forward passes.
+"""The engine's front door for one loaded model: input limits and a bounded cache of forward passes.
 
 The CLI, the Discord cogs and the benchmark all call this; every method is synchronous and safe to
 call from several threads at once (the bot calls it from its executor).
@@ -6,83 +6,28 @@ call from several threads at once (the bot calls it from its executor).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Hashable, Sequence
 
 from bot.engine import render
+from bot.engine.cache import SizedLRU
 from bot.engine.defaults import DEFAULT_CACHE_MB, DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
 from bot.engine.forward import Analysis, analyse
 from bot.engine.model import LoadedModel
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.results import AttentionResult, attention_result
 from bot.engine.similarity import Comparison, compare_word
-from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
-from bot.engine.words import locate_word
+from bot.engine.tokens import TokenizationReport, tokenization_report
 from bot.i18n import EN
 
+MIB = 1024 * 1024
 
-class AnalysisCache:
-    """Least-recently-used forward passes, bounded by bytes rather than entries (a 128-token sentence
-    weighs ~100x a 12-token one). Concurrent requests for the same sentence share one forward pass."""
+
+class AnalysisCache(SizedLRU[Hashable, Analysis]):
+    """Forward passes, least recently used first out, bounded by bytes; concurrent requests for the
+    same sentence share one forward pass. One cache may serve several models (keys name the model)."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, Analysis] = OrderedDict()
-        self._pending: dict[str, Future[Analysis]] = {}
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
-
-    def get_or_compute(self, key: str, compute: Callable[[], Analysis]) -> Analysis:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return found
-            waiting = self._pending.get(key)
-            if waiting is None:
-                self.misses += 1
-                mine: Future[Analysis] = Future()
-                self._pending[key] = mine
-        if waiting is not None:
-            return waiting.result()
-        try:
-            value = compute()
-        except BaseException as exc:
-            mine.set_exception(exc)
-            raise
-        finally:
-            with self._lock:
-                self._pending.pop(key, None)
-        self._store(key, value)
-        mine.set_result(value)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    def _store(self, key: str, value: Analysis) -> None:
-        with self._lock:
-            if value.nbytes > self.max_bytes or key in self._entries:
-                return
-            self._entries[key] = value
-            self._bytes += value.nbytes
-            while self._bytes > self.max_bytes and self._entries:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= evicted.nbytes
+        super().__init__(max_bytes, lambda analysis: analysis.nbytes)
 
 
 class Lens:
@@ -93,11 +38,12 @@ class Lens:
         max_chars: int = DEFAULT_MAX_CHARS,
         max_tokens: int = DEFAULT_MAX_TOKENS,
         cache_mb: int = DEFAULT_CACHE_MB,
+        cache: AnalysisCache | None = None,
     ) -> None:
         self.model = model
         self.max_chars = max_chars
         self.max_tokens = max_tokens
-        self.cache = AnalysisCache(cache_mb * 1024 * 1024)
+        self.cache = cache if cache is not None else AnalysisCache(cache_mb * MIB)
 
     @property
     def name(self) -> str:
@@ -107,9 +53,6 @@ class Lens:
         return tokenization_report(
             self.model, sentences, max_chars=self.max_chars, max_tokens=self.max_tokens
         )
-
-    def precheck_text(self, text: str) -> None:
-        check_text(text, max_chars=self.max_chars)
 
     def precheck(self, text: str, query: AttentionQuery) -> None:
         """Cheap checks (no tokenizer, no model) that can run on an event loop before queueing."""
@@ -121,15 +64,10 @@ class Lens:
             max_chars=self.max_chars,
         )
 
-    def precheck_compare(self, word: str, sentence_a: str, sentence_b: str) -> None:
-        for text in (sentence_a, sentence_b):
-            check_text(text, max_chars=self.max_chars)
-            locate_word(text, word)
-
     def analyse(self, text: str) -> Analysis:
         # Bad text raises inside the computation (encode checks it) and is never cached.
         return self.cache.get_or_compute(
-            text,
+            (self.model.name, text),
             lambda: analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
         )
 
@@ -143,14 +81,28 @@ class Lens:
         return result, render.render_attention(result, lang)
 
     def compare(
-        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False
+        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False, occurrence: int = 1
     ) -> Comparison:
         return compare_word(
-            self.analyse(sentence_a), self.analyse(sentence_b), word, hide_special=hide_special
+            self.analyse(sentence_a),
+            self.analyse(sentence_b),
+            word,
+            occurrence_a=occurrence,
+            occurrence_b=occurrence,
+            hide_special=hide_special,
         )
 
     def compare_png(
-        self, word: str, sentence_a: str, sentence_b: str, *, hide_special: bool = False, lang: str = EN
+        self,
+        word: str,
+        sentence_a: str,
+        sentence_b: str,
+        *,
+        hide_special: bool = False,
+        occurrence: int = 1,
+        lang: str = EN,
     ) -> tuple[Comparison, render.Image]:
-        comparison = self.compare(word, sentence_a, sentence_b, hide_special=hide_special)
+        comparison = self.compare(
+            word, sentence_a, sentence_b, hide_special=hide_special, occurrence=occurrence
+        )
         return comparison, render.render_comparison(comparison, lang)

@@ -25,6 +25,7 @@ import numpy as np
 
 from bot.engine.defaults import BUNDLED_MODEL, BUNDLED_NAME, DEFAULT_MODEL
 from bot.engine.errors import ModelUnavailable
+from bot.engine.family import TokenizerFamily, describe
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,12 @@ class LoadedModel:
     max_positions: int
     fell_back: bool = False
     nbytes: int = 0  # parameters and buffers: what keeping this model in memory costs
+    family: TokenizerFamily = field(init=False, repr=False)
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _forward_args: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
+        self.family = describe(self.tokenizer)
         # DistilBERT's forward takes no token_type_ids; pass only what this architecture accepts.
         self._forward_args = frozenset(inspect.signature(self.model.forward).parameters)
         if not self.nbytes:
@@ -81,6 +84,26 @@ class LoadedModel:
         attentions = torch.stack(out.attentions)[:, 0].float().numpy()
         hidden = torch.stack(out.hidden_states)[:, 0].float().numpy()
         return attentions, hidden
+
+
+@dataclass(eq=False)
+class LoadedTokenizer:
+    """A tokenizer without its model (comparing how several models cut a sentence needs no weights).
+    Calls go through ``tokenizing()`` for the same reason as ``LoadedModel``'s."""
+
+    name: str
+    tokenizer: Any
+    max_positions: int
+    family: TokenizerFamily = field(init=False, repr=False)
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.family = describe(self.tokenizer)
+
+    @contextmanager
+    def tokenizing(self) -> Iterator[Any]:
+        with self.tokenizer_lock:
+            yield self.tokenizer
 
 
 def bundled_model_path() -> Path | None:
@@ -223,12 +246,18 @@ def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -
     return loaded
 
 
-def load_tokenizer(spec: str) -> Any:
+def load_tokenizer(spec: str) -> LoadedTokenizer:
     """Only the tokenizer of ``spec`` (no weights): cheap enough to compare many models' tokens."""
     spec = spec.strip() or DEFAULT_MODEL
     if spec == BUNDLED_MODEL:
-        return _load_bundled(tokenizer_only=True)
-    return _load_named(spec, tokenizer_only=True)
+        tokenizer, name = _load_bundled(tokenizer_only=True), f"{BUNDLED_NAME} (bundled)"
+    else:
+        tokenizer, name = _load_named(spec, tokenizer_only=True), display_name(spec)
+        bundled = bundled_model_path()
+        if bundled is not None and Path(getattr(tokenizer, "name_or_path", "")) == bundled:
+            name = f"{BUNDLED_NAME} (bundled)"  # the offline fallback of the default model
+    limit = getattr(tokenizer, "model_max_length", 512) or 512
+    return LoadedTokenizer(name, tokenizer, max_positions=min(int(limit), 100_000))
 
 
 def fetch_model(spec: str) -> LoadedModel:

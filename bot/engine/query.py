@@ -3,12 +3,12 @@ that checks it against the model and converts it to the engine's 0-based indices
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
-from bot.engine.errors import InvalidChoice, OutOfRange
+from bot.engine.errors import InvalidChoice, OptionConflict, OutOfRange
 from bot.engine.tokens import check_text
 from bot.engine.words import locate_word
 
@@ -64,10 +64,7 @@ class Resolved:
 
 def resolve_query(query: AttentionQuery, num_layers: int, num_heads: int) -> Resolved:
     """Check the user's numbers and choices against the model and convert them to 0-based."""
-    if query.view not in VIEWS:
-        raise InvalidChoice("view", str(query.view), VIEWS)
-    if query.agg not in (*AGGREGATIONS, "head"):
-        raise InvalidChoice("aggregation", str(query.agg), AGGREGATIONS)
+    check_choices(query)
     layer = num_layers if query.layer is None else query.layer
     if not 1 <= layer <= num_layers:
         raise OutOfRange("layer", layer, num_layers)
@@ -82,9 +79,44 @@ def resolve_query(query: AttentionQuery, num_layers: int, num_heads: int) -> Res
     return Resolved(layer=layer - 1, heads=heads, view=query.view)
 
 
-def precheck(text: str, query: AttentionQuery, *, num_layers: int, num_heads: int, max_chars: int) -> None:
+def check_choices(query: AttentionQuery) -> None:
+    """The view and aggregation are ones BERT Lens knows and go together (no model needed)."""
+    if query.view not in VIEWS:
+        raise InvalidChoice("view", str(query.view), VIEWS)
+    if query.agg not in (*AGGREGATIONS, "head"):
+        raise InvalidChoice("aggregation", str(query.agg), AGGREGATIONS)
+    if query.agg == "max" and query.head is not None:
+        raise OptionConflict("max_head")
+    if query.view == "rollout" and (query.head is not None or query.agg == "max"):
+        raise OptionConflict("rollout")
+    if query.view == "grid" and (query.head is not None or query.layer is not None):
+        raise OptionConflict("grid")
+
+
+def for_view(query: AttentionQuery) -> AttentionQuery:
+    """The query without what its view does not use (the paging view keeps the user's layer and head
+    while it shows a view that takes none, and asks with this)."""
+    if query.view == "rollout":
+        return replace(query, head=None, agg="mean")
+    if query.view == "grid":
+        return replace(query, head=None, layer=None)
+    return query
+
+
+def precheck(
+    text: str,
+    query: AttentionQuery,
+    *,
+    max_chars: int,
+    num_layers: int | None = None,
+    num_heads: int | None = None,
+) -> None:
     """Every check that needs neither the tokenizer nor the model, so a bot can answer bad input at
-    once instead of after queueing for a worker."""
+    once instead of after queueing for a worker. Layer and head numbers are checked when the model's
+    shape is known."""
     check_text(text, max_chars=max_chars)
-    resolve_query(query, num_layers, num_heads)
+    if num_layers is None or num_heads is None:
+        check_choices(query)
+    else:
+        resolve_query(query, num_layers, num_heads)
     locate_word(text, query.word, query.occurrence)

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.engine.defaults import DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
 from bot.engine.errors import EmptyText, TextTooLong
-from bot.engine.model import LoadedModel
+from bot.engine.family import TokenizerFamily
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+class Tokenizing(Protocol):
+    """A tokenizer with a model's name and limits: a loaded model, or a tokenizer loaded alone."""
+
+    name: str
+    max_positions: int
+    family: TokenizerFamily
+
+    def tokenizing(self) -> AbstractContextManager[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -20,20 +31,32 @@ class TokenizedSentence:
     """One sentence as the tokenizer sees it (after padding, when tokenized with others)."""
 
     text: str
-    tokens: tuple[str, ...]
+    tokens: tuple[str, ...]  # as the tokenizer writes them ("##ization", "ĠìĤ¬ê³¼", "▁사과")
     input_ids: tuple[int, ...]
     attention_mask: tuple[int, ...]
-    special: tuple[bool, ...]  # [CLS] [SEP] [PAD] [UNK] [MASK]
+    special: tuple[bool, ...]  # [CLS] [SEP] [PAD] [UNK] [MASK] (or <s> </s> <pad> <unk> <mask>)
     framing: tuple[bool, ...]  # [CLS] [SEP] [PAD] added by the tokenizer: dropped by "hide specials"
     subword: tuple[bool, ...]  # a continuation piece of a word ("##ization")
     offsets: tuple[tuple[int, int] | None, ...]  # character span in ``text``; None for added tokens
+    unknown: tuple[bool, ...]  # the tokenizer's unknown token ([UNK], <unk>): text it has no piece for
+    family: TokenizerFamily
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     @property
+    def display(self) -> tuple[str, ...]:
+        """The tokens as people read them (byte-level tokens decoded; others as written)."""
+        return tuple(self.family.display(token) for token in self.tokens)
+
+    @property
     def unknown_count(self) -> int:
-        return sum(1 for s, f in zip(self.special, self.framing, strict=True) if s and not f)
+        return sum(self.unknown)
+
+    def bare_word_start(self, index: int) -> bool:
+        """A token that is only the word-start marker (``▁`` or ``Ġ`` alone): it belongs to the word
+        that follows it, whatever offsets the tokenizer gave it."""
+        return not self.framing[index] and self.family.is_bare_word_start(self.tokens[index])
 
 
 @dataclass(frozen=True)
@@ -64,7 +87,7 @@ def check_text(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, what: str = "se
 
 
 def encode(
-    lm: LoadedModel,
+    lm: Tokenizing,
     sentences: Sequence[str],
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
@@ -90,6 +113,7 @@ def encode(
         )
         word_ids = [encoded.word_ids(i) for i in range(len(texts))]
         special_ids = frozenset(tokenizer.all_special_ids)
+        unk_id = tokenizer.unk_token_id
         tokens_per = [tokenizer.convert_ids_to_tokens(list(map(int, ids))) for ids in encoded["input_ids"]]
 
     reports = []
@@ -106,9 +130,7 @@ def encode(
         if all(framing):
             raise EmptyText()  # only whitespace or characters the tokenizer drops
         special = tuple(f or t in special_ids for t, f in zip(ids, framing, strict=True))
-        offsets: list[tuple[int, int] | None] = []
-        for (start, end), f in zip(encoded["offset_mapping"][i], framing, strict=True):
-            offsets.append(None if f else (int(start), int(end)))
+        offsets = _offsets(encoded["offset_mapping"][i], framing, tokens_per[i], lm.family)
         wids = word_ids[i]
         subword = tuple(
             not framing[j] and j > 0 and wids[j] is not None and wids[j] == wids[j - 1]
@@ -123,11 +145,29 @@ def encode(
                 special=special,
                 framing=framing,
                 subword=subword,
-                offsets=tuple(offsets),
+                offsets=offsets,
+                unknown=tuple(t == unk_id and not f for t, f in zip(ids, framing, strict=True)),
+                family=lm.family,
             )
         )
     inputs = {k: v for k, v in encoded.items() if k not in ("offset_mapping", "special_tokens_mask")}
     return tuple(reports), inputs
+
+
+def _offsets(
+    mapping: Sequence[Sequence[int]], framing: Sequence[bool], tokens: Sequence[str], family: TokenizerFamily
+) -> tuple[tuple[int, int] | None, ...]:
+    """Character spans; None for added tokens. A bare word-start marker is given an empty span where
+    the next token starts: tokenizers disagree (the space before it, nothing, or the next word), and
+    it belongs to the word after it in every family."""
+    spans: list[tuple[int, int] | None] = [
+        None if f else (int(start), int(end)) for (start, end), f in zip(mapping, framing, strict=True)
+    ]
+    for index in range(len(spans) - 2, -1, -1):
+        following = spans[index + 1]
+        if spans[index] is not None and family.is_bare_word_start(tokens[index]) and following is not None:
+            spans[index] = (following[0], following[0])
+    return tuple(spans)
 
 
 def shared_ids(sentences: Sequence[TokenizedSentence]) -> tuple[SharedId, ...]:
@@ -148,7 +188,7 @@ def shared_ids(sentences: Sequence[TokenizedSentence]) -> tuple[SharedId, ...]:
 
 
 def tokenization_report(
-    lm: LoadedModel,
+    lm: Tokenizing,
     sentences: Sequence[str],
     *,
     max_chars: int = DEFAULT_MAX_CHARS,

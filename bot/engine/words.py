@@ -118,11 +118,14 @@ def find_word(sentence: TokenizedSentence, word: str, occurrence: int = 1) -> Wo
     """Locate ``word`` in the sentence by character offsets, not by comparing token strings, so words
     split into several pieces and words with accents or capitals are found like a reader would."""
     written, start, end, count = locate_word(sentence.text, word, occurrence)
-    indices = tuple(
+    covering = {
         i
         for i, offset in enumerate(sentence.offsets)
         if offset is not None and offset[0] < end and offset[1] > start and offset[1] > offset[0]
-    )
+    }
+    # A bare word-start marker ("▁", "Ġ") just before the word is part of it.
+    covering |= {i - 1 for i in covering if i > 0 and sentence.bare_word_start(i - 1)}
+    indices = tuple(sorted(covering))
     if not indices:
         # Only characters the tokenizer drops (control characters and the like).
         raise WordNotFound(word.strip(), sentence.text, sentence_words(sentence.text))

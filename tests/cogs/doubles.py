@@ -795,12 +795,17 @@ async def build_bot(
     around a ``LensService`` holding ``lens`` (what ``setup_hook`` does, minus the model load and sync)."""
     from bot.app import EXTENSIONS
     from bot.client import BertLens
+    from bot.engine.registry import ModelRegistry
     from bot.service import LensService
     from bot.translator import BertLensTranslator
 
     settings = settings or make_settings()
+    # Several MODELS: every name reads with the session's model (the choices are what is tested).
+    models = (
+        ModelRegistry(settings.models, load=lambda name: lens.model) if len(settings.models) > 1 else lens
+    )
     service = LensService(
-        lens,
+        models,
         workers=settings.workers if workers is None else workers,
         queue_limit=settings.queue_limit if queue_limit is None else queue_limit,
     )

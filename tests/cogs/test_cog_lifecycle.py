@@ -22,6 +22,7 @@ from doubles import (
 import bot as bot_package
 from bot.app import EXTENSIONS
 from bot.client import BertLens
+from bot.engine.registry import ModelRegistry
 from bot.i18n import COMMAND_TEXT, EN, KO, t
 from bot.service import LensService
 from bot.translator import BertLensTranslator, text
@@ -126,8 +127,12 @@ async def test_about_shows_model_shape_version_and_live_counters(bot, lens):
     embed = await about(bot)
     shown = fields(embed)
     assert embed.title == t(EN, "about.title")
-    assert shown[t(EN, "about.model")] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)" == lens.name
-    assert shown["\u200b"] == "6 layers \u00d7 12 heads"
+    model = "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
+    assert model == lens.name
+    assert (
+        shown[t(EN, "about.model")]
+        == f"**{model}** \u00b7 6 layers \u00d7 12 heads \u00b7 WordPiece, uncased"
+    )
     assert shown[t(EN, "about.version")] == bot_package.__version__
     assert re.fullmatch(r"\d+:\d\d:\d\d", shown[t(EN, "about.uptime")])
     assert shown[t(EN, "about.requests")] == "0"
@@ -151,7 +156,8 @@ async def test_about_and_help_in_korean(bot):
     embed = await about(bot, discord.Locale.korean)
     shown = fields(embed)
     assert embed.title == t(KO, "about.title")
-    assert shown["\u200b"] == t(KO, "about.shape", layers=6, heads=12)
+    assert t(KO, "about.shape", layers=6, heads=12) in shown[t(KO, "about.model")]
+    assert "WordPiece, 소문자화" in shown[t(KO, "about.model")]
     assert shown[t(KO, "about.latency")] == t(KO, "about.none")
 
     interaction = command_interaction(bot, "help", locale=discord.Locale.korean)
@@ -191,7 +197,8 @@ async def test_translator_returns_korean_for_korean_only():
     assert await translator.translate(app_commands.locale_str("word"), discord.Locale.korean, context) is None
 
 
-async def test_every_description_is_translated_in_the_synced_payload(bot):
+async def test_every_description_is_translated_in_the_synced_payload(make_bot):
+    bot = await make_bot(models=("bundled", "distilbert-base-uncased"))  # so the model options show
     translator = Recording()
     commands = bot.tree.get_commands()  # every type: slash commands and the context menu
     names = set()
@@ -211,6 +218,9 @@ async def test_every_description_is_translated_in_the_synced_payload(bot):
                 == COMMAND_TEXT[KO][f"{command.name}.{option['name']}"]
             )
             for choice in option.get("choices", []):
+                if option["name"] in ("model", "models") and choice["value"] != "all":
+                    assert choice["name"] == bot.settings.models[int(choice["value"])]  # an id, as it is
+                    continue
                 assert choice["name_localizations"]["ko"] == COMMAND_TEXT[KO][f"choice.{choice['value']}"]
     assert names == {"attention", "compare", "tokenize", "about", "help", "Tokenize message"}
 
@@ -225,7 +235,7 @@ async def test_every_description_is_translated_in_the_synced_payload(bot):
     keys = set()
     for string, location in translator.seen:
         key = string.extras.get("key")
-        if location in keyed:
+        if location in keyed and string.message not in bot.settings.models:
             assert key is not None, f"{string.message!r} is not localisable"
         if key is not None:
             keys.add(key)
@@ -239,7 +249,8 @@ async def test_every_description_is_translated_in_the_synced_payload(bot):
 async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens):
     """The real start-up path minus the gateway: no dev guild, so nothing is synced over HTTP."""
     settings = make_settings(workers=3, queue_limit=5)
-    service = LensService(lambda: lens, workers=3, queue_limit=5)
+    registry = ModelRegistry(["bundled"], load=lambda name: lens.model)
+    service = LensService(registry, workers=3, queue_limit=5)
     bot = BertLens(settings, service, initial_extensions=EXTENSIONS)
     try:
         await bot.setup_hook()
@@ -253,7 +264,8 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
             "help",
             "Tokenize message",
         }
-        assert bot.service.lens is lens and bot.service.workers == 3 and bot.service.capacity == 8
+        assert bot.service.lens.model is lens.model  # loaded by setup_hook, in the pool
+        assert bot.service.workers == 3 and bot.service.capacity == 8
         interaction = command_interaction(bot, "tokenize", sentence=SENTENCE)
         await dispatch(interaction)
         assert "6207" in interaction.only_send().content

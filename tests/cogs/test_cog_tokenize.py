@@ -14,7 +14,7 @@ from doubles import (
 )
 
 from bot.i18n import EN, KO, t
-from bot.tables import report_lines, summary_lines
+from bot.tables import legend, report_lines, summary_lines
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -62,7 +62,7 @@ async def test_one_sentence_in_korean(bot):
     assert "input_ids      = [101, 1045, 2572, 5983, 2019, 6207, 102]" in inside
     assert t(KO, "tok.columns").replace("|", "  ").split()[0] == "#"
     assert t(KO, "tok.note.cls") in inside  # "특수: 시작"
-    assert t(KO, "tok.legend") in after
+    assert legend(bot.service.lens.model.family, KO) in after
 
 
 async def test_long_output_is_attached_as_text_not_cut(bot, lens):

@@ -78,7 +78,7 @@ async def test_initial_controls(reply):
     assert view.query.layer == 6
     assert view.next_layer.disabled and not view.prev_layer.disabled  # already at the last layer
     assert view.prev_layer.label == "Previous layer" and view.next_layer.label == "Next layer"
-    assert view.toggle_specials.label == t(EN, "button.hide")
+    assert view.toggle_specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
     assert [o.value for o in view.heads_select.options] == ["mean", "max", *map(str, range(1, 13))]
     assert [o.value for o in view.heads_select.options if o.default] == ["mean"]
     assert [o.value for o in view.view_select.options] == list(VIEWS)
@@ -155,14 +155,14 @@ async def test_hide_specials_toggle(reply):
     view = reply.view
     edit = edited(await reply.click(view.toggle_specials))
     assert "specials hidden" in edit.embed.footer.text
-    assert view.toggle_specials.label == t(EN, "button.show")
+    assert view.toggle_specials.label == t(EN, "button.show", specials="[CLS]/[SEP]")
     tokens = [line.split("**")[1] for line in edit.embed.fields[0].value.splitlines()]
     assert not {escape("[CLS]"), escape("[SEP]")} & set(tokens)
     assert "Tip:" not in edit.embed.description  # the attention-sink tip is about shown specials
 
     edit = edited(await reply.click(view.toggle_specials))
     assert "specials shown" in edit.embed.footer.text
-    assert view.toggle_specials.label == t(EN, "button.hide")
+    assert view.toggle_specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
 
 
 async def test_another_user_is_refused_politely(reply):

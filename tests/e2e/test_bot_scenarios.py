@@ -229,7 +229,7 @@ def test_attention_defers_in_time_then_sends_heatmap(
 
     message = fake.original_message(handle)
     labels = [c.get("label") for c in message.iter_components() if c["type"] == BUTTON]
-    assert labels == [EN["button.prev"], EN["button.next"], EN["button.hide"]]
+    assert labels == [EN["button.prev"], EN["button.next"], EN["button.hide"].format(specials="[CLS]/[SEP]")]
     assert_clean(bot)
 
 
@@ -436,7 +436,7 @@ def test_korean_locale_gets_korean_replies(bot: BotProcess, fake: FakeDiscord) -
     assert embed["title"] == KO["attention.title"].format(word="apple")
     message = fake.original_message(handle)
     labels = [c.get("label") for c in message.iter_components() if c["type"] == BUTTON]
-    assert labels == [KO["button.prev"], KO["button.next"], KO["button.hide"]]
+    assert labels == [KO["button.prev"], KO["button.next"], KO["button.hide"].format(specials="[CLS]/[SEP]")]
     assert_clean(bot)
 
 

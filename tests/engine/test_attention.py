@@ -280,7 +280,7 @@ def test_cli_compare_cosine_equals_direct_hidden_states(cli, reference, word, a,
 
 
 def test_compare_json_keys_and_seed_ids(cli):
-    data = cli("compare", "apple", SEED_A, SEED_B, "--json").json()
+    data = cli("compare", "apple", SEED_A, SEED_B, "--json", "--out", "cmp.png").json()
     assert set(data) == {
         "model",
         "word",

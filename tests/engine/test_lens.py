@@ -12,7 +12,7 @@ import pytest
 
 from bot.engine.errors import EmptyText, TextTooLong, WordNotFound
 from bot.engine.lens import AnalysisCache, Lens
-from bot.engine.query import VIEWS, AttentionQuery
+from bot.engine.query import VIEWS, AttentionQuery, for_view
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -50,7 +50,7 @@ def test_paging_through_layers_heads_and_views_reuses_one_forward_pass(counted):
     lens = Lens(counted.model)
     for layer in range(1, 7):
         for view in VIEWS:
-            lens.attention(SEED_B, AttentionQuery("apple", layer=layer, view=view))
+            lens.attention(SEED_B, for_view(AttentionQuery("apple", layer=layer, view=view)))
     lens.attention(SEED_B, AttentionQuery("eating", head=3, hide_special=True))
     lens.compare("apple", SEED_A, SEED_B)
     assert len(counted.calls) == 2  # one per sentence

@@ -271,8 +271,10 @@ def test_fetching_the_bundled_model_downloads_nothing(empty_hub_cache, monkeypat
 
 
 def test_a_tokenizer_alone_loads_without_weights(empty_hub_cache):
-    tokenizer = model_module.load_tokenizer("bundled")
-    assert tokenizer("Apple is huge enterprise")["input_ids"] == [101, 6207, 2003, 4121, 6960, 102]
+    loaded = model_module.load_tokenizer("bundled")
+    assert loaded.name == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
+    assert loaded.tokenizer("Apple is huge enterprise")["input_ids"] == [101, 6207, 2003, 4121, 6960, 102]
+    assert loaded.family.kind == "wordpiece" and loaded.family.framing == "[CLS]/[SEP]"
 
 
 def test_a_loaded_model_knows_its_size(bundled_model):

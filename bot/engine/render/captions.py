@@ -11,6 +11,7 @@ import textwrap
 from bot.engine.attention import WordAttention
 from bot.engine.query import HeadChoice
 from bot.engine.render.style import MAX_LABEL_CHARS, SENTENCE_CHARS
+from bot.engine.tokens import TokenizedSentence
 from bot.engine.words import joined_pieces
 from bot.i18n import heads_label, t
 from bot.text import ELLIPSIS, clip, weighted_list
@@ -49,10 +50,12 @@ def model_shape(lang: str, model: str, layers: int, num_heads: int) -> str:
     return t(lang, "img.model_shape", model=model, layers=layers, heads=num_heads)
 
 
-def specials(lang: str, hidden: bool, renormalised: bool) -> str:
+def specials(lang: str, hidden: bool, renormalised: bool, sentence: TokenizedSentence) -> str:
+    """Whether the tokenizer's own framing tokens ([CLS]/[SEP], <s>/</s>) are shown, and how."""
     if not hidden:
         return t(lang, "specials.shown")
-    return t(lang, "img.specials.rescaled" if renormalised else "img.specials.hidden")
+    key = "img.specials.rescaled" if renormalised else "img.specials.hidden"
+    return t(lang, key, specials=sentence.family.framing)
 
 
 def top_line(lang: str, word: WordAttention, where: str, k: int = 5) -> str:
@@ -65,7 +68,8 @@ def sink_tip(lang: str, word: WordAttention) -> str | None:
     share = word.sink_share()
     if share is None:
         return None
-    return t(lang, "img.sink", share=share, layer=word.layer + 1)
+    framing = word.analysis.sentence.family.framing
+    return t(lang, "img.sink", share=share, layer=word.layer + 1, specials=framing)
 
 
 def pieces_note(lang: str, word: WordAttention) -> str | None:
@@ -87,5 +91,6 @@ def shortening_notes(lang: str, start: int, stop: int, total: int, sentence_cut:
     return notes
 
 
-def unknown_note(lang: str, count: int) -> str | None:
-    return t(lang, "img.unknown", count=count) if count else None
+def unknown_note(lang: str, sentence: TokenizedSentence) -> str | None:
+    count = sentence.unknown_count
+    return t(lang, "img.unknown", count=count, unk=sentence.family.unk) if count else None

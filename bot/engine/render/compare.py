@@ -110,7 +110,7 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
             lang,
             "img.compare.what",
             heads=captions.heads(lang, a.heads, analysis.num_heads),
-            specials=captions.specials(lang, a.hide_special, True),
+            specials=captions.specials(lang, a.hide_special, True, analysis.sentence),
         ),
         id_line,
     ]

@@ -62,7 +62,11 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
     subtitle = [
         sentence_line,
         t(lang, "img.grid.what", model=analysis.model, layers=layers, heads=heads),
-        t(lang, "img.grid.scale", specials=captions.specials(lang, word.hide_special, True)),
+        t(
+            lang,
+            "img.grid.scale",
+            specials=captions.specials(lang, word.hide_special, True, analysis.sentence),
+        ),
     ]
     notes = [t(lang, "img.grid.note", word=captions.quoted(word.span.text))]
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))

@@ -73,7 +73,9 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         t(
             lang,
             "img.matrix.axes",
-            specials=captions.specials(lang, word.hide_special, word.heads.is_distribution),
+            specials=captions.specials(
+                lang, word.hide_special, word.heads.is_distribution, analysis.sentence
+            ),
         ),
     ]
     notes = [t(lang, "img.matrix.note", word=captions.quoted(word.span.text))]

@@ -78,7 +78,8 @@ def plan_rows(
     subtitle = [
         sentence_line,
         captions.model_shape(lang, analysis.model, analysis.num_layers, analysis.num_heads),
-        f"{what} \u00b7 {captions.specials(lang, word.hide_special, word.heads.is_distribution)}",
+        f"{what} \u00b7 "
+        + captions.specials(lang, word.hide_special, word.heads.is_distribution, analysis.sentence),
     ]
     where = t(
         lang,
@@ -92,7 +93,7 @@ def plan_rows(
     if (piece_note := captions.pieces_note(lang, word)) is not None:
         notes.append(piece_note)
     notes.extend(captions.shortening_notes(lang, start, stop, len(labels), cut))
-    if (unknown := captions.unknown_note(lang, analysis.sentence.unknown_count)) is not None:
+    if (unknown := captions.unknown_note(lang, analysis.sentence)) is not None:
         notes.append(unknown)
 
     alt = t(

@@ -1,0 +1,145 @@
+"""What the command line prints for each command, in the reader's language: the same numbers the
+images show, as aligned text (display width keeps Hangul columns straight)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.engine.attention import all_heads, layer_matrix
+from bot.engine.render import captions
+from bot.engine.results import AttentionResult
+from bot.engine.similarity import Comparison
+from bot.engine.tokens import TokenizationReport
+from bot.engine.words import joined_pieces
+from bot.i18n import t
+from bot.tables import comparison_lines, report_lines, summary_lines
+from bot.text import display_width, pad, weighted_list
+
+MAX_TABLE_COLUMNS = 16  # wider tables do not fit a terminal; the image and --json have them all
+
+
+def _bar(weight: float, width: int = 24) -> str:
+    return "\u2588" * max(1 if weight > 0 else 0, round(weight * width))
+
+
+def tokenize_text(reports: Sequence[TokenizationReport], lang: str) -> list[str]:
+    if len(reports) > 1:
+        return comparison_lines(reports, lang)
+    report = reports[0]
+    return [*report_lines(report, lang), "", *summary_lines(report, lang, cli=True)]
+
+
+def _table(
+    row_labels: Sequence[str], columns: Sequence[str], data: np.ndarray, mark: int | None
+) -> list[str]:
+    widths = [max(6, display_width(label)) for label in columns]
+    left = max(display_width(label) for label in row_labels) + 1
+    lines = [pad("", left + 1) + "  ".join(pad(label, w) for label, w in zip(columns, widths, strict=True))]
+    for r, (label, row) in enumerate(zip(row_labels, data, strict=True)):
+        cells = "  ".join(pad(f"{v:.3f}", w) for v, w in zip(row, widths, strict=True))
+        lines.append(f"{'*' if r == mark else ' '}{pad(label, left)}{cells}")
+    return lines
+
+
+def _view_table(result: AttentionResult, lang: str) -> list[str]:
+    """The numbers of the chosen view, when they fit a terminal."""
+    word = result.word
+    analysis = result.analysis
+    view = result.resolved.view
+    display = analysis.sentence.display
+    if view == "grid":
+        matrices, keep = all_heads(analysis, hide_special=word.hide_special)
+        own = [p for p, index in enumerate(keep) if int(index) in set(word.span.token_indices)]
+        rows = matrices[:, :, own, :].mean(axis=2)  # [layer, head, to]: the word's rows
+        for p in own:
+            rows[:, :, p] = -1  # itself aside
+        best = rows.argmax(axis=-1)
+        heads = [t(lang, "img.head_short", n=h + 1) for h in range(analysis.num_heads)]
+        lines = [t(lang, "cli.grid"), "       " + " ".join(f"{h:>10}" for h in heads)]
+        for layer in range(analysis.num_layers):
+            cells = " ".join(
+                f"{captions.short(display[keep[best[layer, h]]], 10):>10}" for h in range(len(heads))
+            )
+            lines.append(f"{t(lang, 'img.layer_short', n=layer + 1):<7}{cells}")
+        return lines
+    if view == "matrix":
+        matrix, keep = layer_matrix(analysis, word.layer, word.heads, hide_special=word.hide_special)
+        if len(keep) > MAX_TABLE_COLUMNS:
+            return []
+        labels = [display[i] for i in keep]
+        own = [p for p, index in enumerate(keep) if int(index) in set(word.span.token_indices)]
+        return _table(labels, labels, matrix, own[0] if own else None)
+    columns = [display[i] for i in word.columns]
+    if len(columns) > MAX_TABLE_COLUMNS:
+        return []
+    if view == "heads":
+        labels = [t(lang, "img.head", n=h + 1) for h in range(analysis.num_heads)]
+        mark = word.heads.head if word.heads.agg == "head" else None
+        return _table(labels, columns, word.per_head[word.layer], mark)
+    labels = [t(lang, "img.layer", n=layer + 1) for layer in range(analysis.num_layers)]
+    return _table(labels, columns, word.rows, word.layer)
+
+
+def attention_text(result: AttentionResult, top: int, lang: str) -> list[str]:
+    word = result.word
+    analysis = result.analysis
+    span = word.span
+    lines = [
+        t(lang, "cli.model", model=analysis.model),
+        t(lang, "cli.sentence", text=analysis.sentence.text),
+        t(
+            lang,
+            "cli.word",
+            word=span.text,
+            occurrence=span.occurrence,
+            count=span.occurrences,
+            indices=list(span.token_indices),
+            pieces=joined_pieces(analysis.sentence, span),
+        ),
+        t(
+            lang,
+            "cli.values",
+            view=result.resolved.view,
+            kind=t(lang, "cli.rollout" if result.is_rollout else "cli.attention"),
+            heads=captions.heads(lang, word.heads, analysis.num_heads),
+            specials=captions.specials(
+                lang, word.hide_special, word.heads.is_distribution, analysis.sentence
+            ),
+        ),
+    ]
+    table = _view_table(result, lang)
+    if table:
+        lines += ["", *table]
+    attended = word.top(top)
+    width = max((display_width(a.token) for a in attended), default=0)
+    lines += ["", t(lang, "cli.top", layer=word.layer + 1)]
+    lines += [f"  {pad(a.token, width)}  {a.weight:.3f}  {_bar(a.weight)}" for a in attended]
+    return lines
+
+
+def compare_text(comparison: Comparison, lang: str) -> list[str]:
+    a, b = comparison.a, comparison.b
+    lines = [t(lang, "cli.model", model=a.analysis.model)]
+    for label, word, ids in (("A", a, comparison.ids_a), ("B", b, comparison.ids_b)):
+        lines.append(
+            t(
+                lang,
+                "cli.compare.sentence",
+                label=label,
+                text=word.analysis.sentence.text,
+                word=word.span.text,
+            )
+            + t(lang, "cli.compare.ids", ids=list(ids))
+        )
+    lines += [t(lang, "cli.compare.same" if comparison.same_ids else "cli.compare.differ"), ""]
+    lines.append(t(lang, "cli.compare.cosine"))
+    for layer, value in enumerate(comparison.cosine):
+        name = t(lang, "cli.compare.embeddings") if layer == 0 else t(lang, "img.layer", n=layer)
+        lines.append(f"  {pad(name, 11)} {value:.3f}  {_bar(max(0.0, value))}")
+    for label, word in (("A", a), ("B", b)):
+        lines.append(
+            t(lang, "cli.compare.top", label=label, layer=word.layer + 1, top=weighted_list(word.top(3)))
+        )
+    return lines
