@@ -9,7 +9,12 @@ import threading
 import discord
 import pytest
 from discord import app_commands
-from doubles import (
+
+import bot as bot_package
+from bot.client import BertLens
+from bot.i18n import COMMAND_TEXT, EN, KO, t
+from bot.translator import BertLensTranslator, text
+from tests.helpers.doubles import (
     assert_no_mentions,
     autocomplete_interaction,
     close_bot,
@@ -18,11 +23,6 @@ from doubles import (
     dispatch,
     make_settings,
 )
-
-import bot as bot_package
-from bot.client import BertLens
-from bot.i18n import COMMAND_TEXT, EN, KO, t
-from bot.translator import BertLensTranslator, text
 
 SENTENCE = "I am eating an apple"
 

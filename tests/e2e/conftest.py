@@ -1,4 +1,4 @@
-"""Shared fixtures for end-to-end tests against the fake Discord in fake_discord.py."""
+"""Shared fixtures for end-to-end tests against the fake Discord (tests/helpers/fake_discord/)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     # discord.py imports the stdlib audioop (deprecated since 3.11) for voice, which we never use.
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     from bot.discord_endpoints import use_discord_endpoints
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
+from tests.helpers.fake_discord import FakeDiscord  # noqa: E402
 
 
 @pytest.fixture

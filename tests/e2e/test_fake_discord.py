@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_endpoints import use_discord_endpoints
-from tests.e2e.fake_discord import (
+from tests.helpers.fake_discord import (
     AUTOCOMPLETE_RESULT,
     DEFERRED_CHANNEL_MESSAGE,
     FLAG_EPHEMERAL,

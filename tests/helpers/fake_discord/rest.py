@@ -1,0 +1,200 @@
+"""The REST side of the fake: the route table, and one aiohttp handler that matches a request to its
+route, reads its JSON or multipart body, checks authorization, calls the route's handler and records
+the request with the answer. Discord's errors are raised as DiscordHTTPError and answered as Discord
+answers them; a request no route matches gets a Discord-style 404 and is listed in ``unknown_routes``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from .constants import API_PREFIX
+from .errors import DiscordHTTPError
+from .ids import token_user_id
+from .records import RecordedRequest, UploadedFile
+from .routes.application import ApplicationRoutes
+from .routes.channels import ChannelRoutes
+from .routes.interactions import InteractionRoutes
+from .state import Request
+
+# (method, path template relative to the API base, handler method, needs the bot's Authorization)
+ROUTE_TABLE: list[tuple[str, str, str, bool]] = [
+    ("GET", "/users/@me", "_get_me", True),
+    ("GET", "/applications/@me", "_get_application", True),
+    ("GET", "/oauth2/applications/@me", "_get_application", True),
+    ("GET", "/gateway", "_get_gateway", False),
+    ("GET", "/gateway/bot", "_get_gateway_bot", True),
+    ("GET", "/applications/{app}/commands", "_get_commands", True),
+    ("PUT", "/applications/{app}/commands", "_put_commands", True),
+    ("POST", "/applications/{app}/commands", "_post_command", True),
+    ("DELETE", "/applications/{app}/commands/{cmd}", "_delete_command", True),
+    ("GET", "/applications/{app}/guilds/{guild}/commands", "_get_commands", True),
+    ("PUT", "/applications/{app}/guilds/{guild}/commands", "_put_commands", True),
+    ("POST", "/applications/{app}/guilds/{guild}/commands", "_post_command", True),
+    ("DELETE", "/applications/{app}/guilds/{guild}/commands/{cmd}", "_delete_command", True),
+    ("POST", "/interactions/{id}/{token}/callback", "_interaction_callback", False),
+    ("POST", "/webhooks/{app}/{token}", "_followup", False),
+    ("GET", "/webhooks/{app}/{token}/messages/{message}", "_webhook_get", False),
+    ("PATCH", "/webhooks/{app}/{token}/messages/{message}", "_webhook_edit", False),
+    ("DELETE", "/webhooks/{app}/{token}/messages/{message}", "_webhook_delete", False),
+    ("POST", "/users/@me/channels", "_open_dm", True),
+    ("GET", "/channels/{channel}", "_get_channel", True),
+    ("POST", "/channels/{channel}/typing", "_typing", True),
+    ("POST", "/channels/{channel}/messages", "_channel_send", True),
+    ("GET", "/channels/{channel}/messages/{message}", "_channel_get_message", True),
+    ("PATCH", "/channels/{channel}/messages/{message}", "_channel_edit_message", True),
+    ("DELETE", "/channels/{channel}/messages/{message}", "_channel_delete_message", True),
+]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    template: str  # "METHOD /path/{param}", as RecordedRequest.route reports it
+    handler: Callable[..., Any]
+    auth: bool
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template))
+    return re.compile(f"^{regex}$")
+
+
+class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
+    """Routing, body parsing, authorization and recording for every REST request."""
+
+    def _build_routes(self) -> list[Route]:
+        return [
+            Route(method, compile_template(template), f"{method} {template}", getattr(self, handler), auth)
+            for method, template, handler, auth in ROUTE_TABLE
+        ]
+
+    async def _http_handler(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith("/attachments/") and request.method == "GET":
+            return self._serve_attachment(request)
+        sub = request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX + "/") else None
+        route, params = None, {}
+        if sub is not None:
+            for candidate in self._routes:
+                match = candidate.pattern.match(sub)
+                if match and candidate.method == request.method:
+                    route, params = candidate, match.groupdict()
+                    break
+        payload, files = await self._read_body(request)
+        auth_header = request.headers.get("Authorization")
+        authorized = bool(
+            auth_header
+            and auth_header.startswith("Bot ")
+            and token_user_id(auth_header[4:]) == self.bot_user.id
+        )
+        parsed = Request(
+            request.method, sub or request.path, dict(request.query), payload, files, params, authorized
+        )
+        interaction_id: int | None = None
+        try:
+            if route is None:
+                with self._cond:
+                    self._unknown_routes.append(f"{request.method} {request.path}")
+                raise DiscordHTTPError(404, 0, "404: Not Found")
+            interaction_id = self._interaction_id_for(params)
+            if route.auth and not authorized:
+                raise DiscordHTTPError(401, 0, "401: Unauthorized")
+            status, body = await route.handler(parsed)
+        except DiscordHTTPError as error:
+            status, body = error.status, error.body()
+        self._record(
+            parsed,
+            route.template if route else f"{request.method} <unknown>",
+            bool(auth_header),
+            status,
+            body,
+            interaction_id,
+        )
+        if body is None:
+            return web.Response(status=status)
+        # Exactly "application/json": discord.py's json_or_text() treats anything else (even
+        # with "; charset=utf-8") as text and then fails on the string.
+        return web.Response(
+            body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json"}
+        )
+
+    def _interaction_id_for(self, params: dict[str, str]) -> int | None:
+        with self._cond:
+            if "id" in params and params["id"].isdigit():
+                state = self._interactions.get(int(params["id"]))
+                return state.handle.id if state else None
+            if "token" in params:
+                state = self._interactions_by_token.get(params["token"])
+                return state.handle.id if state else None
+        return None
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile]]:
+        files: list[UploadedFile] = []
+        if not request.body_exists:
+            return None, files
+        if request.content_type.startswith("multipart/"):
+            payload: Any = None
+            form: dict[str, str] = {}
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):  # discord.py never nests multiparts
+                    continue
+                raw = await part.read(decode=True)
+                if part.filename is not None:
+                    files.append(
+                        UploadedFile(
+                            part.name or "", part.filename, part.headers.get("Content-Type"), bytes(raw)
+                        )
+                    )
+                elif part.name == "payload_json":
+                    payload = json.loads(raw.decode())
+                else:
+                    form[part.name or ""] = raw.decode()
+            return (payload if payload is not None else form or None), files
+        text = await request.text()
+        try:
+            return json.loads(text), files
+        except ValueError:
+            return text, files
+
+    def _record(
+        self, req: Request, route: str, had_auth: bool, status: int, body: Any, interaction_id: int | None
+    ) -> None:
+        with self._cond:
+            self._requests.append(
+                RecordedRequest(
+                    len(self._requests),
+                    time.monotonic(),
+                    req.method,
+                    req.path,
+                    route,
+                    req.query,
+                    req.json,
+                    tuple(req.files),
+                    had_auth,
+                    status,
+                    body,
+                    interaction_id,
+                )
+            )
+        self._notify()
+
+    def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        parts = request.path.split("/")
+        with self._cond:
+            candidates = [a for m in self._messages.values() for a in m.attachments]
+            candidates += self._uploaded_for_commands.values()
+        for attachment in candidates:
+            if len(parts) >= 4 and parts[3] == str(attachment.id):
+                return web.Response(
+                    body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
+                )
+        return web.Response(status=404)
