@@ -12,6 +12,8 @@ import secrets
 import time
 from typing import Any
 
+from bot import limits
+
 from .constants import (
     ACTION_ROW,
     APPLICATION_COMMAND,
@@ -311,7 +313,10 @@ class PushMixin(MessagesMixin):
         if otype == OPT_STRING:
             value = str(value)
             if validate:
-                low, high = definition.get("min_length", 0), definition.get("max_length", 6000)
+                low, high = (
+                    definition.get("min_length", 0),
+                    definition.get("max_length", limits.OPTION_STRING),
+                )
                 if not low <= len(value) <= high:
                     raise ValueError(f"option {name!r} must be {low}..{high} characters, got {len(value)}")
         elif otype == OPT_INTEGER:

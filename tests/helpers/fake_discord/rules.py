@@ -1,7 +1,8 @@
 """Discord's rules for what a bot sends, enforced the way Discord enforces them: an HTTP 400 with
 Discord's error code and, for a bad form body, its nested error tree.
 
-Command definitions (checked when synced), interaction callbacks, autocomplete choices, modals, and
+The limits come from ``bot.limits``, the module the bot clips to, so a reply that fits here fits on
+Discord. Command definitions (checked when synced), interaction callbacks, autocomplete choices, modals, and
 messages (content, embeds, attachments, components).
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from bot import limits
 
 from .constants import (
     ACTION_ROW,
@@ -34,6 +37,24 @@ from .constants import (
 )
 from .errors import DiscordHTTPError, FormErrors
 from .records import StoredAttachment, walk_components
+
+# Discord's limits that bot.limits does not have (yet): the bot never comes near them.
+MAX_SLASH_COMMANDS = 100  # chat-input commands per scope (global, or one guild)
+MAX_COMMAND_OPTIONS = 25  # options (or subcommands) of one command or subcommand
+MODAL_TITLE = 45
+MODAL_COMPONENTS = 5  # top-level components of a modal
+ATTACHMENTS_PER_MESSAGE = 10
+SELECT_PLACEHOLDER = 150
+SELECT_OPTION_VALUE = 100
+
+
+def _between(low: int, high: int) -> str:
+    return f"Must be between {low} and {high} in length."
+
+
+def _at_most(limit: int) -> str:
+    return f"Must be {limit} or fewer in length."
+
 
 # Which callback types Discord accepts for each interaction type.
 ALLOWED_CALLBACKS = {
@@ -73,14 +94,16 @@ def validate_commands(definitions: list[dict[str, Any]]) -> None:
 
 
 def validate_command_count(definitions: list[dict[str, Any]]) -> None:
-    if len([d for d in definitions if int(d.get("type", 1)) == 1]) > 100:
-        raise DiscordHTTPError(400, 30032, "Maximum number of application commands reached (100)")
+    if len([d for d in definitions if int(d.get("type", 1)) == 1]) > MAX_SLASH_COMMANDS:
+        raise DiscordHTTPError(
+            400, 30032, f"Maximum number of application commands reached ({MAX_SLASH_COMMANDS})"
+        )
 
 
 def validate_command_names(path: list[Any], item: dict[str, Any], *, slash: bool, errors: FormErrors) -> None:
     def check_name(where: list[Any], name: Any) -> None:
-        if not isinstance(name, str) or not 1 <= len(name) <= 32:
-            errors.add(where, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+        if not isinstance(name, str) or not 1 <= len(name) <= limits.COMMAND_NAME:
+            errors.add(where, "BASE_TYPE_BAD_LENGTH", _between(1, limits.COMMAND_NAME))
         elif slash and (name != name.lower() or not re.fullmatch(r"[-\w]+", name)):
             errors.add(where, "APPLICATION_COMMAND_INVALID_NAME", f"Command name is invalid: {name!r}")
 
@@ -91,22 +114,22 @@ def validate_command_names(path: list[Any], item: dict[str, Any], *, slash: bool
         else:
             check_name([*path, "name_localizations", locale], name)
     description = item.get("description", "")
-    if slash and not 1 <= len(description) <= 100:
-        errors.add([*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    if slash and not 1 <= len(description) <= limits.COMMAND_DESCRIPTION:
+        errors.add([*path, "description"], "BASE_TYPE_BAD_LENGTH", _between(1, limits.COMMAND_DESCRIPTION))
     for locale, text in (item.get("description_localizations") or {}).items():
         if locale not in VALID_LOCALES:
             errors.add([*path, "description_localizations", locale], "LOCALE_INVALID", "Invalid locale")
-        elif slash and not 1 <= len(text) <= 100:
+        elif slash and not 1 <= len(text) <= limits.COMMAND_DESCRIPTION:
             errors.add(
                 [*path, "description_localizations", locale],
                 "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
+                _between(1, limits.COMMAND_DESCRIPTION),
             )
 
 
 def validate_options(path: list[Any], options: list[dict[str, Any]], errors: FormErrors) -> None:
-    if len(options) > 25:
-        errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    if len(options) > MAX_COMMAND_OPTIONS:
+        errors.add(path, "BASE_TYPE_MAX_LENGTH", _at_most(MAX_COMMAND_OPTIONS))
     optional_seen = False
     for i, option in enumerate(options):
         where = [*path, i]
@@ -130,10 +153,10 @@ def validate_options(path: list[Any], options: list[dict[str, Any]], errors: For
                 "AUTOCOMPLETE_CHOICES_INVALID",
                 "Autocomplete cannot be set with choices",
             )
-        if len(choices) > 25:
-            errors.add([*where, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        if len(choices) > limits.CHOICES:
+            errors.add([*where, "choices"], "BASE_TYPE_MAX_LENGTH", _at_most(limits.CHOICES))
         for j, choice in enumerate(choices):
-            errors.max_length([*where, "choices", j, "name"], choice.get("name"), 100)
+            errors.max_length([*where, "choices", j, "name"], choice.get("name"), limits.CHOICE_NAME)
 
 
 # ------------------------------------------------------------------------------------ interactions
@@ -168,18 +191,16 @@ def validate_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(choices, list):
         errors.add(["data", "choices"], "BASE_TYPE_REQUIRED", "This field is required")
         raise DiscordHTTPError(400, 50035, "Invalid Form Body", errors.tree)
-    if len(choices) > 25:
-        errors.add(["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    if len(choices) > limits.CHOICES:
+        errors.add(["data", "choices"], "BASE_TYPE_MAX_LENGTH", _at_most(limits.CHOICES))
     for i, choice in enumerate(choices):
         name = choice.get("name", "")
-        if not 1 <= len(name) <= 100:
+        if not 1 <= len(name) <= limits.CHOICE_NAME:
             errors.add(
-                ["data", "choices", i, "name"],
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
+                ["data", "choices", i, "name"], "BASE_TYPE_BAD_LENGTH", _between(1, limits.CHOICE_NAME)
             )
         if isinstance(choice.get("value"), str):
-            errors.max_length(["data", "choices", i, "value"], choice["value"], 100)
+            errors.max_length(["data", "choices", i, "value"], choice["value"], limits.CHOICE_VALUE)
     errors.raise_if_any()
     return choices
 
@@ -191,12 +212,12 @@ def validate_modal(data: dict[str, Any]) -> None:
         data.get("custom_id", ""),
         data.get("components") or [],
     )
-    if not 1 <= len(title) <= 45:
-        errors.add(["data", "title"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
-    if not 1 <= len(custom_id) <= 100:
-        errors.add(["data", "custom_id"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
-    if not 1 <= len(components) <= 5:
-        errors.add(["data", "components"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+    if not 1 <= len(title) <= MODAL_TITLE:
+        errors.add(["data", "title"], "BASE_TYPE_BAD_LENGTH", _between(1, MODAL_TITLE))
+    if not 1 <= len(custom_id) <= limits.CUSTOM_ID:
+        errors.add(["data", "custom_id"], "BASE_TYPE_BAD_LENGTH", _between(1, limits.CUSTOM_ID))
+    if not 1 <= len(components) <= MODAL_COMPONENTS:
+        errors.add(["data", "components"], "BASE_TYPE_BAD_LENGTH", _between(1, MODAL_COMPONENTS))
     errors.raise_if_any()
 
 
@@ -208,26 +229,26 @@ def validate_message(
 ) -> None:
     errors = FormErrors()
     content = payload.get("content") or ""
-    errors.max_length(["content"], content, 2000)
+    errors.max_length(["content"], content, limits.CONTENT)
     embeds = payload.get("embeds") or []
-    if len(embeds) > 10:
-        errors.add(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    if len(embeds) > limits.EMBEDS_PER_MESSAGE:
+        errors.add(["embeds"], "BASE_TYPE_MAX_LENGTH", _at_most(limits.EMBEDS_PER_MESSAGE))
     total = 0
     for i, embed in enumerate(embeds):
-        limits = (("title", 256), ("description", 4096))
-        for key, limit in limits:
+        for key, limit in (("title", limits.EMBED_TITLE), ("description", limits.EMBED_DESCRIPTION)):
             errors.max_length(["embeds", i, key], embed.get(key), limit)
             total += len(embed.get(key) or "")
-        errors.max_length(["embeds", i, "footer", "text"], (embed.get("footer") or {}).get("text"), 2048)
-        errors.max_length(["embeds", i, "author", "name"], (embed.get("author") or {}).get("name"), 256)
+        footer, author = (embed.get("footer") or {}).get("text"), (embed.get("author") or {}).get("name")
+        errors.max_length(["embeds", i, "footer", "text"], footer, limits.EMBED_FOOTER)
+        errors.max_length(["embeds", i, "author", "name"], author, limits.EMBED_AUTHOR)
         total += len((embed.get("footer") or {}).get("text") or "") + len(
             (embed.get("author") or {}).get("name") or ""
         )
         fields = embed.get("fields") or []
-        if len(fields) > 25:
-            errors.add(["embeds", i, "fields"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        if len(fields) > limits.EMBED_FIELDS:
+            errors.add(["embeds", i, "fields"], "BASE_TYPE_MAX_LENGTH", _at_most(limits.EMBED_FIELDS))
         for j, fld in enumerate(fields):
-            for key, limit in (("name", 256), ("value", 1024)):
+            for key, limit in (("name", limits.EMBED_FIELD_NAME), ("value", limits.EMBED_FIELD_VALUE)):
                 text = fld.get(key)
                 if not text:
                     errors.add(
@@ -236,17 +257,23 @@ def validate_message(
                 else:
                     errors.max_length(["embeds", i, "fields", j, key], text, limit)
                     total += len(text)
-    if total > 6000:
-        errors.add(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
-    if len(attachments) > 10:
-        errors.add(["attachments"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    if total > limits.EMBED_TOTAL:
+        errors.add(
+            ["embeds"], "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {limits.EMBED_TOTAL}"
+        )
+    if len(attachments) > ATTACHMENTS_PER_MESSAGE:
+        errors.add(["attachments"], "BASE_TYPE_MAX_LENGTH", _at_most(ATTACHMENTS_PER_MESSAGE))
     components = payload.get("components") or []
     if not flags & FLAG_COMPONENTS_V2:
         validate_action_rows(components, errors)
     custom_ids = [c["custom_id"] for c in walk_components(components) if "custom_id" in c]
     for custom_id in custom_ids:
-        if len(custom_id) > 100:
-            errors.add(["components"], "BASE_TYPE_MAX_LENGTH", "custom_id must be 100 or fewer in length.")
+        if len(custom_id) > limits.CUSTOM_ID:
+            errors.add(
+                ["components"],
+                "BASE_TYPE_MAX_LENGTH",
+                f"custom_id must be {limits.CUSTOM_ID} or fewer in length.",
+            )
     if len(custom_ids) != len(set(custom_ids)):
         errors.add(
             ["components"], "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
@@ -257,8 +284,8 @@ def validate_message(
 
 
 def validate_action_rows(rows: list[dict[str, Any]], errors: FormErrors) -> None:
-    if len(rows) > 5:
-        errors.add(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+    if len(rows) > limits.ACTION_ROWS:
+        errors.add(["components"], "BASE_TYPE_MAX_LENGTH", _at_most(limits.ACTION_ROWS))
     for i, row in enumerate(rows):
         if row.get("type") != ACTION_ROW:
             errors.add(
@@ -269,15 +296,15 @@ def validate_action_rows(rows: list[dict[str, Any]], errors: FormErrors) -> None
             continue
         children = row.get("components") or []
         selects = [c for c in children if c.get("type") in SELECT_TYPES]
-        if not 1 <= len(children) <= 5 or (selects and len(children) > 1):
+        if not 1 <= len(children) <= limits.BUTTONS_PER_ROW or (selects and len(children) > 1):
             errors.add(
                 ["components", i, "components"],
                 "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                "An action row holds 1-5 buttons or a single select menu",
+                f"An action row holds 1-{limits.BUTTONS_PER_ROW} buttons or a single select menu",
             )
         for j, child in enumerate(children):
             where: list[str | int] = ["components", i, "components", j]
-            errors.max_length([*where, "label"], child.get("label"), 80)
+            errors.max_length([*where, "label"], child.get("label"), limits.BUTTON_LABEL)
             if child.get("type") == BUTTON:
                 link = child.get("style") in (LINK_BUTTON_STYLE, PREMIUM_BUTTON_STYLE)
                 if link == ("custom_id" in child):
@@ -288,11 +315,12 @@ def validate_action_rows(rows: list[dict[str, Any]], errors: FormErrors) -> None
                     )
             elif child.get("type") in SELECT_TYPES:
                 options = child.get("options") or []
-                if child["type"] == STRING_SELECT and not 1 <= len(options) <= 25:
+                if child["type"] == STRING_SELECT and not 1 <= len(options) <= limits.SELECT_OPTIONS:
                     errors.add(
-                        [*where, "options"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length."
+                        [*where, "options"], "BASE_TYPE_BAD_LENGTH", _between(1, limits.SELECT_OPTIONS)
                     )
-                errors.max_length([*where, "placeholder"], child.get("placeholder"), 150)
+                errors.max_length([*where, "placeholder"], child.get("placeholder"), SELECT_PLACEHOLDER)
                 for k, option in enumerate(options):
-                    errors.max_length([*where, "options", k, "label"], option.get("label"), 100)
-                    errors.max_length([*where, "options", k, "value"], option.get("value"), 100)
+                    label, value = option.get("label"), option.get("value")
+                    errors.max_length([*where, "options", k, "label"], label, limits.SELECT_OPTION_LABEL)
+                    errors.max_length([*where, "options", k, "value"], value, SELECT_OPTION_VALUE)

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from aiohttp import WSCloseCode, web
 
+from bot import limits
+
 from .constants import ADMINISTRATOR, EVERYONE_PERMISSIONS, MANAGE_MESSAGES, PRIVILEGED_INTENTS
 from .ids import (
     ADMIN_ROLE_ID,
@@ -56,8 +58,8 @@ class FakeDiscord(PushMixin, RestMixin):
         heartbeat_interval: int = 500,
         shards: int = 1,
         compression: bool = True,
-        interaction_timeout: float | None = 3.0,
-        attachment_size_limit: int = 10 * 1024 * 1024,
+        interaction_timeout: float | None = limits.ACK_SECONDS,
+        attachment_size_limit: int = limits.FILESIZE_DEFAULT,
         guild_locale: str = "en-US",
         app_permissions: int | None = None,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
