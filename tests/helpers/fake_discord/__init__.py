@@ -104,6 +104,7 @@ from .ids import (
     make_bot_token,
     token_user_id,
 )
+from .ratelimits import RATE_LIMITED_MESSAGE, RateLimit
 from .records import (
     FakeUser,
     GatewayFrame,
@@ -113,6 +114,14 @@ from .records import (
     StoredMessage,
     UploadedFile,
     walk_components,
+)
+from .rest import (
+    CALLBACK_ROUTE,
+    CHANNEL_MESSAGE_EDIT_ROUTE,
+    FOLLOWUP_ROUTE,
+    GLOBAL_COMMANDS_SYNC_ROUTE,
+    GUILD_COMMANDS_SYNC_ROUTE,
+    WEBHOOK_MESSAGE_EDIT_ROUTE,
 )
 from .server import FakeDiscord
 
@@ -131,8 +140,10 @@ __all__ = [
     "BOT_ROLE_ID",
     "BOT_USER_ID",
     "BUTTON",
+    "CALLBACK_ROUTE",
     "CHANGE_NICKNAME",
     "CHANNEL_MESSAGE",
+    "CHANNEL_MESSAGE_EDIT_ROUTE",
     "CHANNEL_SELECT",
     "CREATE_INSTANT_INVITE",
     "DEFERRED_CHANNEL_MESSAGE",
@@ -146,6 +157,9 @@ __all__ = [
     "FLAG_LOADING",
     "FLAG_SUPPRESS_EMBEDS",
     "FLAG_SUPPRESS_NOTIFICATIONS",
+    "FOLLOWUP_ROUTE",
+    "GLOBAL_COMMANDS_SYNC_ROUTE",
+    "GUILD_COMMANDS_SYNC_ROUTE",
     "GUILD_ID",
     "INTENT_DIRECT_MESSAGES",
     "INTENT_GUILD_MEMBERS",
@@ -185,6 +199,7 @@ __all__ = [
     "PING",
     "PREMIUM_BUTTON_STYLE",
     "PRIVILEGED_INTENTS",
+    "RATE_LIMITED_MESSAGE",
     "READ_MESSAGE_HISTORY",
     "ROLE_SELECT",
     "SELECT_TYPES",
@@ -201,12 +216,14 @@ __all__ = [
     "USE_EXTERNAL_EMOJIS",
     "VALID_LOCALES",
     "VIEW_CHANNEL",
+    "WEBHOOK_MESSAGE_EDIT_ROUTE",
     "DiscordHTTPError",
     "FakeDiscord",
     "FakeUser",
     "FormErrors",
     "GatewayFrame",
     "InteractionHandle",
+    "RateLimit",
     "RecordedRequest",
     "StoredAttachment",
     "StoredMessage",

@@ -160,6 +160,7 @@ class RecordedRequest:
     status: int
     response: Any
     interaction_id: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
@@ -190,6 +191,11 @@ class RecordedRequest:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def rate_limited(self) -> bool:
+        """Answered 429: Discord did nothing with it (see FakeDiscord.rate_limited)."""
+        return self.status == 429
 
     def file(self, filename: str) -> bytes:
         for uploaded in self.files:

@@ -2,6 +2,9 @@
 route, reads its JSON or multipart body, checks authorization, calls the route's handler and records
 the request with the answer. Discord's errors are raised as DiscordHTTPError and answered as Discord
 answers them; a request no route matches gets a Discord-style 404 and is listed in ``unknown_routes``.
+
+Before a request reaches its handler, an injected rate limit may answer it 429 instead
+(``ratelimits.py``); every other answer carries Discord's ``X-RateLimit-*`` and ``Via`` headers.
 """
 
 from __future__ import annotations
@@ -18,11 +21,23 @@ from aiohttp import BodyPartReader, web
 from .constants import API_PREFIX
 from .errors import DiscordHTTPError
 from .ids import token_user_id
+from .ratelimits import RateLimit, RateLimitMixin
 from .records import RecordedRequest, UploadedFile
 from .routes.application import ApplicationRoutes
 from .routes.channels import ChannelRoutes
 from .routes.interactions import InteractionRoutes
 from .state import Request
+
+# Route names (as RecordedRequest.route reports them) tests rate-limit or look for most.
+CALLBACK_ROUTE = "POST /interactions/{id}/{token}/callback"  # the initial response, defer included
+FOLLOWUP_ROUTE = "POST /webhooks/{app}/{token}"  # interaction.followup.send
+WEBHOOK_MESSAGE_EDIT_ROUTE = "PATCH /webhooks/{app}/{token}/messages/{message}"  # edit_original_response
+GUILD_COMMANDS_SYNC_ROUTE = "PUT /applications/{app}/guilds/{guild}/commands"  # tree.sync(guild=...)
+GLOBAL_COMMANDS_SYNC_ROUTE = "PUT /applications/{app}/commands"  # tree.sync()
+CHANNEL_MESSAGE_EDIT_ROUTE = "PATCH /channels/{channel}/messages/{message}"  # message.edit
+
+# Every answer passes Google's load balancer on Discord; discord.py retries a 429 only if it says so.
+VIA = "1.1 google"
 
 # (method, path template relative to the API base, handler method, needs the bot's Authorization)
 ROUTE_TABLE: list[tuple[str, str, str, bool]] = [
@@ -68,7 +83,7 @@ def compile_template(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
+class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes, RateLimitMixin):
     """Routing, body parsing, authorization and recording for every REST request."""
 
     def _build_routes(self) -> list[Route]:
@@ -76,6 +91,11 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
             Route(method, compile_template(template), f"{method} {template}", getattr(self, handler), auth)
             for method, template, handler, auth in ROUTE_TABLE
         ]
+
+    @property
+    def routes(self) -> list[str]:
+        """The name of every route the fake serves, e.g. "POST /webhooks/{app}/{token}"."""
+        return [route.template for route in self._routes]
 
     async def _http_handler(self, request: web.Request) -> web.StreamResponse:
         if request.path.startswith("/attachments/") and request.method == "GET":
@@ -99,6 +119,7 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
             request.method, sub or request.path, dict(request.query), payload, files, params, authorized
         )
         interaction_id: int | None = None
+        headers = {"Via": VIA}
         try:
             if route is None:
                 with self._cond:
@@ -107,23 +128,40 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
             interaction_id = self._interaction_id_for(params)
             if route.auth and not authorized:
                 raise DiscordHTTPError(401, 0, "401: Unauthorized")
+            self._check_holds(route.template, params, bool(auth_header), parsed.path)
+            limit = self._take_rate_limit(route.template, interaction_id)
+            if limit is not None:
+                body, limited = self._rate_limited_answer(limit, route.template, params)
+                headers.update(limited)
+                self._record(
+                    parsed, route.template, bool(auth_header), 429, body, interaction_id, headers, limit
+                )
+                return self._respond(429, body, headers)
+            headers.update(self._bucket_headers(route.template, params, parsed.path))
             status, body = await route.handler(parsed)
         except DiscordHTTPError as error:
             status, body = error.status, error.body()
-        self._record(
+        record = self._record(
             parsed,
             route.template if route else f"{request.method} <unknown>",
             bool(auth_header),
             status,
             body,
             interaction_id,
+            headers,
         )
+        return self._respond(record.status, body, headers)
+
+    @staticmethod
+    def _respond(status: int, body: Any, headers: dict[str, str]) -> web.Response:
         if body is None:
-            return web.Response(status=status)
+            return web.Response(status=status, headers=headers)
         # Exactly "application/json": discord.py's json_or_text() treats anything else (even
         # with "; charset=utf-8") as text and then fails on the string.
         return web.Response(
-            body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json"}
+            body=json.dumps(body).encode(),
+            status=status,
+            headers={**headers, "Content-Type": "application/json"},
         )
 
     def _interaction_id_for(self, params: dict[str, str]) -> int | None:
@@ -166,26 +204,39 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
             return text, files
 
     def _record(
-        self, req: Request, route: str, had_auth: bool, status: int, body: Any, interaction_id: int | None
-    ) -> None:
+        self,
+        req: Request,
+        route: str,
+        had_auth: bool,
+        status: int,
+        body: Any,
+        interaction_id: int | None,
+        headers: dict[str, str],
+        rate_limit: RateLimit | None = None,
+    ) -> RecordedRequest:
+        """Keep the request and its answer: in ``requests``, or if it was answered 429 in ``rate_limited``."""
         with self._cond:
-            self._requests.append(
-                RecordedRequest(
-                    len(self._requests),
-                    time.monotonic(),
-                    req.method,
-                    req.path,
-                    route,
-                    req.query,
-                    req.json,
-                    tuple(req.files),
-                    had_auth,
-                    status,
-                    body,
-                    interaction_id,
-                )
+            target = self._requests if rate_limit is None else self._rate_limited
+            record = RecordedRequest(
+                len(target),
+                time.monotonic(),
+                req.method,
+                req.path,
+                route,
+                req.query,
+                req.json,
+                tuple(req.files),
+                had_auth,
+                status,
+                body,
+                interaction_id,
+                dict(headers),
             )
+            target.append(record)
+            if rate_limit is not None:
+                rate_limit.hits.append(record)
         self._notify()
+        return record
 
     def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         parts = request.path.split("/")

@@ -35,6 +35,7 @@ from .ids import (
     make_bot_token,
 )
 from .push import PushMixin
+from .ratelimits import RateLimit
 from .records import (
     FakeUser,
     GatewayFrame,
@@ -65,6 +66,8 @@ class FakeDiscord(PushMixin, RestMixin):
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
         dispatch_message_events: bool = True,
         bot_name: str = "BERT Lens",
+        bucket_limit: int = 50,
+        bucket_window: float = 1.0,
     ) -> None:
         self.heartbeat_interval = heartbeat_interval
         self.shard_count = shards
@@ -74,6 +77,9 @@ class FakeDiscord(PushMixin, RestMixin):
         self.guild_locale = guild_locale
         self.allowed_privileged_intents = allowed_privileged_intents
         self.dispatch_message_events = dispatch_message_events
+        # Every route's rate-limit bucket, as the X-RateLimit-* headers describe it (see ratelimits.py).
+        self.bucket_limit = bucket_limit
+        self.bucket_window = bucket_window
 
         self.application_id = APPLICATION_ID
         self.guild_id = GUILD_ID
@@ -105,6 +111,10 @@ class FakeDiscord(PushMixin, RestMixin):
         self._last_snowflake = 0
 
         self._requests: list[RecordedRequest] = []
+        self._rate_limited: list[RecordedRequest] = []
+        self._rate_limits: list[RateLimit] = []
+        self._buckets = {}
+        self._holds = {}
         self._unknown_routes: list[str] = []
         self._warnings: list[str] = []
         self._frames: list[GatewayFrame] = []
@@ -414,5 +424,6 @@ class FakeDiscord(PushMixin, RestMixin):
         recent = [f"{r.method} {r.path} -> {r.status}" for r in self.requests[-8:]]
         return (
             f"timed out after {timeout}s waiting for {what}; connected={self.connected} "
-            f"unknown_routes={self.unknown_routes} last requests={recent}"
+            f"unknown_routes={self.unknown_routes} last requests={recent} "
+            f"rate_limited={[f'{r.method} {r.path}' for r in self.rate_limited[-4:]]}"
         )

@@ -29,6 +29,7 @@ from .records import (
 )
 
 if TYPE_CHECKING:
+    from .ratelimits import RateLimit
     from .rest import Route
 
 
@@ -107,6 +108,8 @@ class FakeState:
     allowed_privileged_intents: int
     dispatch_message_events: bool
     app_permissions: int | None
+    bucket_limit: int
+    bucket_window: float
 
     # The guild and its people.
     application_id: int
@@ -129,6 +132,8 @@ class FakeState:
     _ids: Iterator[int]  # gateway connection numbers
     _last_snowflake: int
     _requests: list[RecordedRequest]
+    _rate_limited: list[RecordedRequest]
+    _rate_limits: list[RateLimit]
     _unknown_routes: list[str]
     _warnings: list[str]
     _frames: list[GatewayFrame]
