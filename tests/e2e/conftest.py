@@ -21,6 +21,18 @@ with warnings.catch_warnings():
 from tests.helpers.fake_discord import FakeDiscord  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def requests_follow_discords_spec() -> Iterator[None]:
+    """Fail the test during which a request broke Discord's OpenAPI spec (the fake answered it 400).
+
+    Every fake started in this process is checked, also ones started inside the test or by a module's
+    bot fixture; a test that sends such a request on purpose takes it with ``fake.take_spec_violations()``.
+    """
+    yield
+    violations = FakeDiscord.take_all_spec_violations()
+    assert violations == [], "requests Discord's OpenAPI spec does not allow:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def fake_discord() -> Iterator[FakeDiscord]:
     """A running fake Discord on a free 127.0.0.1 port, stopped after the test."""

@@ -115,7 +115,7 @@ from .records import (
     UploadedFile,
     walk_components,
 )
-from .rest import (
+from .routes import (
     CALLBACK_ROUTE,
     CHANNEL_MESSAGE_EDIT_ROUTE,
     FOLLOWUP_ROUTE,

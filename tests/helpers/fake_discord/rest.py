@@ -4,7 +4,9 @@ the request with the answer. Discord's errors are raised as DiscordHTTPError and
 answers them; a request no route matches gets a Discord-style 404 and is listed in ``unknown_routes``.
 
 Before a request reaches its handler, an injected rate limit may answer it 429 instead
-(``ratelimits.py``); every other answer carries Discord's ``X-RateLimit-*`` and ``Via`` headers.
+(``ratelimits.py``); every other answer carries Discord's ``X-RateLimit-*`` and ``Via`` headers. Then
+the body and query are checked against Discord's OpenAPI spec (``openapi/``): a request the spec does
+not allow is answered 400 with Discord's "Invalid Form Body" and listed in ``spec_violations``.
 """
 
 from __future__ import annotations
@@ -19,54 +21,19 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .constants import API_PREFIX
-from .errors import DiscordHTTPError
+from .errors import DiscordHTTPError, FormErrors
 from .ids import token_user_id
+from .openapi.validator import checker
 from .ratelimits import RateLimit, RateLimitMixin
 from .records import RecordedRequest, UploadedFile
+from .routes import ROUTE_TABLE
 from .routes.application import ApplicationRoutes
 from .routes.channels import ChannelRoutes
 from .routes.interactions import InteractionRoutes
 from .state import Request
 
-# Route names (as RecordedRequest.route reports them) tests rate-limit or look for most.
-CALLBACK_ROUTE = "POST /interactions/{id}/{token}/callback"  # the initial response, defer included
-FOLLOWUP_ROUTE = "POST /webhooks/{app}/{token}"  # interaction.followup.send
-WEBHOOK_MESSAGE_EDIT_ROUTE = "PATCH /webhooks/{app}/{token}/messages/{message}"  # edit_original_response
-GUILD_COMMANDS_SYNC_ROUTE = "PUT /applications/{app}/guilds/{guild}/commands"  # tree.sync(guild=...)
-GLOBAL_COMMANDS_SYNC_ROUTE = "PUT /applications/{app}/commands"  # tree.sync()
-CHANNEL_MESSAGE_EDIT_ROUTE = "PATCH /channels/{channel}/messages/{message}"  # message.edit
-
 # Every answer passes Google's load balancer on Discord; discord.py retries a 429 only if it says so.
 VIA = "1.1 google"
-
-# (method, path template relative to the API base, handler method, needs the bot's Authorization)
-ROUTE_TABLE: list[tuple[str, str, str, bool]] = [
-    ("GET", "/users/@me", "_get_me", True),
-    ("GET", "/applications/@me", "_get_application", True),
-    ("GET", "/oauth2/applications/@me", "_get_application", True),
-    ("GET", "/gateway", "_get_gateway", False),
-    ("GET", "/gateway/bot", "_get_gateway_bot", True),
-    ("GET", "/applications/{app}/commands", "_get_commands", True),
-    ("PUT", "/applications/{app}/commands", "_put_commands", True),
-    ("POST", "/applications/{app}/commands", "_post_command", True),
-    ("DELETE", "/applications/{app}/commands/{cmd}", "_delete_command", True),
-    ("GET", "/applications/{app}/guilds/{guild}/commands", "_get_commands", True),
-    ("PUT", "/applications/{app}/guilds/{guild}/commands", "_put_commands", True),
-    ("POST", "/applications/{app}/guilds/{guild}/commands", "_post_command", True),
-    ("DELETE", "/applications/{app}/guilds/{guild}/commands/{cmd}", "_delete_command", True),
-    ("POST", "/interactions/{id}/{token}/callback", "_interaction_callback", False),
-    ("POST", "/webhooks/{app}/{token}", "_followup", False),
-    ("GET", "/webhooks/{app}/{token}/messages/{message}", "_webhook_get", False),
-    ("PATCH", "/webhooks/{app}/{token}/messages/{message}", "_webhook_edit", False),
-    ("DELETE", "/webhooks/{app}/{token}/messages/{message}", "_webhook_delete", False),
-    ("POST", "/users/@me/channels", "_open_dm", True),
-    ("GET", "/channels/{channel}", "_get_channel", True),
-    ("POST", "/channels/{channel}/typing", "_typing", True),
-    ("POST", "/channels/{channel}/messages", "_channel_send", True),
-    ("GET", "/channels/{channel}/messages/{message}", "_channel_get_message", True),
-    ("PATCH", "/channels/{channel}/messages/{message}", "_channel_edit_message", True),
-    ("DELETE", "/channels/{channel}/messages/{message}", "_channel_delete_message", True),
-]
 
 
 @dataclass
@@ -138,6 +105,7 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes, RateLimitMi
                 )
                 return self._respond(429, body, headers)
             headers.update(self._bucket_headers(route.template, params, parsed.path))
+            self._check_spec(route.template, parsed, has_body=payload is not None or bool(files))
             status, body = await route.handler(parsed)
         except DiscordHTTPError as error:
             status, body = error.status, error.body()
@@ -151,6 +119,33 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes, RateLimitMi
             headers,
         )
         return self._respond(record.status, body, headers)
+
+    def _check_spec(self, route: str, req: Request, *, has_body: bool) -> None:
+        """Answer 400, as Discord would, a request its OpenAPI spec does not allow; and remember it."""
+        if not self.spec_check:
+            return
+        violations = checker().check(route, req.params, req.query, req.json, has_body)
+        if not violations:
+            return
+        errors = FormErrors()
+        for violation in violations:
+            errors.add(violation.where, violation.code, violation.message)
+        with self._cond:
+            self._spec_violations.extend(f"{route} ({req.path}) {violation}" for violation in violations)
+        raise DiscordHTTPError(400, 50035, "Invalid Form Body", errors.tree)
+
+    @property
+    def spec_violations(self) -> list[str]:
+        """Every request that broke Discord's OpenAPI spec: "route (path) where: what", oldest first."""
+        with self._cond:
+            return list(self._spec_violations)
+
+    def take_spec_violations(self) -> list[str]:
+        """The spec violations nobody has taken yet; a test that provokes one on purpose takes it."""
+        with self._cond:
+            taken = self._spec_violations[self._spec_violations_taken :]
+            self._spec_violations_taken = len(self._spec_violations)
+            return taken
 
     @staticmethod
     def _respond(status: int, body: Any, headers: dict[str, str]) -> web.Response:

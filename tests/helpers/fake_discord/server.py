@@ -4,7 +4,8 @@ that happened and ways to wait for it. See tests/e2e/README.md for a tour.
 
 The parts live in their own modules and are mixed in here: the guild and its people (``guild.py``), the
 gateway (``gateway.py``), the message store (``messages.py``), pushing interactions (``push.py``) and
-the REST routes (``rest.py`` and ``routes/``), with Discord's rules in ``rules.py``.
+the REST routes (``rest.py`` and ``routes/``), with Discord's rules in ``rules.py``, rate limits in
+``ratelimits.py`` and the check against Discord's OpenAPI spec in ``openapi/``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ from .state import Connection, InteractionState, Session
 
 T = TypeVar("T")
 
+# Started fakes whose spec violations may not all have been taken yet (see take_all_spec_violations).
+_UNCHECKED: list[FakeDiscord] = []
+
 
 class FakeDiscord(PushMixin, RestMixin):
     """Fake Discord gateway + REST API. See tests/e2e/README.md for a tour."""
@@ -68,6 +72,7 @@ class FakeDiscord(PushMixin, RestMixin):
         bot_name: str = "BERT Lens",
         bucket_limit: int = 50,
         bucket_window: float = 1.0,
+        spec_check: bool = True,
     ) -> None:
         self.heartbeat_interval = heartbeat_interval
         self.shard_count = shards
@@ -80,6 +85,8 @@ class FakeDiscord(PushMixin, RestMixin):
         # Every route's rate-limit bucket, as the X-RateLimit-* headers describe it (see ratelimits.py).
         self.bucket_limit = bucket_limit
         self.bucket_window = bucket_window
+        # Check every request against Discord's OpenAPI spec (openapi/); False only to test the fake.
+        self.spec_check = spec_check
 
         self.application_id = APPLICATION_ID
         self.guild_id = GUILD_ID
@@ -117,6 +124,8 @@ class FakeDiscord(PushMixin, RestMixin):
         self._holds = {}
         self._unknown_routes: list[str] = []
         self._warnings: list[str] = []
+        self._spec_violations: list[str] = []
+        self._spec_violations_taken = 0
         self._frames: list[GatewayFrame] = []
         self._heartbeats: list[tuple[int, float]] = []
         self._identifies: list[dict[str, Any]] = []
@@ -168,6 +177,7 @@ class FakeDiscord(PushMixin, RestMixin):
             loop.run_until_complete(self._teardown())
             loop.close()
 
+        _UNCHECKED.append(self)
         self._thread = threading.Thread(target=run, name=f"fake-discord-{self._port}", daemon=True)
         self._thread.start()
         started.wait(10)
@@ -184,6 +194,14 @@ class FakeDiscord(PushMixin, RestMixin):
             loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         self._thread = None
+
+    @staticmethod
+    def take_all_spec_violations() -> list[str]:
+        """The spec violations not taken yet of every fake started in this process (stopped ones are then
+        forgotten): tests/e2e/conftest.py fails the test during which a request broke the spec."""
+        violations = [v for fake in _UNCHECKED for v in fake.take_spec_violations()]
+        _UNCHECKED[:] = [fake for fake in _UNCHECKED if fake._thread is not None]
+        return violations
 
     def __enter__(self) -> FakeDiscord:
         return self.start()

@@ -110,6 +110,7 @@ class FakeState:
     app_permissions: int | None
     bucket_limit: int
     bucket_window: float
+    spec_check: bool
 
     # The guild and its people.
     application_id: int
@@ -136,6 +137,8 @@ class FakeState:
     _rate_limits: list[RateLimit]
     _unknown_routes: list[str]
     _warnings: list[str]
+    _spec_violations: list[str]
+    _spec_violations_taken: int
     _frames: list[GatewayFrame]
     _heartbeats: list[tuple[int, float]]
     _identifies: list[dict[str, Any]]

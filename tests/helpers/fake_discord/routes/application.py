@@ -13,7 +13,7 @@ from ..state import Request
 
 
 class ApplicationRoutes(MessagesMixin):
-    # -- identity and gateway discovery
+    """/users/@me, the application, gateway discovery and application commands."""
 
     async def _get_me(self, req: Request) -> tuple[int, Any]:
         return 200, {

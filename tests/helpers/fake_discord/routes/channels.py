@@ -21,7 +21,7 @@ from ..state import Request
 
 
 class ChannelRoutes(MessagesMixin):
-    # -- channels
+    """Channels and the bot's own channel messages."""
 
     def _check_channel(self, req: Request, *needed: int) -> tuple[int, int | None]:
         """(channel id, guild id) of the addressed channel, if the bot may do this there."""

@@ -25,7 +25,7 @@ from ..state import InteractionState, Request
 
 
 class InteractionRoutes(MessagesMixin):
-    # -- interactions
+    """The interaction callback and the interaction's webhook."""
 
     def _interaction_state(self, req: Request) -> InteractionState:
         with self._cond:
