@@ -3,7 +3,7 @@ extensions, and a ``LensService`` over the session's bundled model (``tests/conf
 
 Interactions go through discord.py's own dispatch (``CommandTree._call``), so the tree's
 ``interaction_check``, the per-user cooldown check, option transformers, autocomplete routing and the
-tree's ``on_error`` all run for real; see ``tests/cogs/doubles.py`` for the interaction doubles.
+tree's ``on_error`` all run for real; see ``tests/helpers/doubles.py`` for the interaction doubles.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from doubles import build_bot, close_bot, make_settings
 
 from bot.client import BertLens
 from bot.engine.lens import Lens
+from tests.helpers.doubles import build_bot, close_bot, make_settings
 
 WORKER_PREFIX = "bertlens-worker"
 

@@ -6,7 +6,12 @@ import re
 
 import discord
 import pytest
-from doubles import (
+
+from bot.engine.query import AttentionQuery
+from bot.i18n import EN, KO, t
+from bot.markup import escape
+from bot.views import AttentionView
+from tests.helpers.doubles import (
     FakeUser,
     assert_no_mentions,
     autocomplete_interaction,
@@ -14,11 +19,6 @@ from doubles import (
     decode_png,
     dispatch,
 )
-
-from bot.engine.query import AttentionQuery
-from bot.i18n import EN, KO, t
-from bot.markup import escape
-from bot.views import AttentionView
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

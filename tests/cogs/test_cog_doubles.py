@@ -6,7 +6,8 @@ import io
 
 import discord
 import pytest
-from doubles import FakeInteraction, command_interaction, component_interaction, dispatch
+
+from tests.helpers.doubles import FakeInteraction, command_interaction, component_interaction, dispatch
 
 
 async def test_one_initial_response_only(bot):

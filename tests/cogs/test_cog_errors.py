@@ -10,10 +10,10 @@ import threading
 
 import discord
 import pytest
-from doubles import FakeUser, assert_no_mentions, command_interaction, dispatch
 
 from bot.i18n import EN, KO, t
 from bot.markup import escape
+from tests.helpers.doubles import FakeUser, assert_no_mentions, command_interaction, dispatch
 
 SENTENCE = "I am eating an apple"
 HANGUL = re.compile("[\uac00-\ud7a3]")

@@ -9,15 +9,6 @@ import threading
 import discord
 import pytest
 from discord import app_commands
-from doubles import (
-    assert_no_mentions,
-    autocomplete_interaction,
-    close_bot,
-    command_interaction,
-    decode_png,
-    dispatch,
-    make_settings,
-)
 
 import bot as bot_package
 from bot.app import EXTENSIONS
@@ -26,6 +17,15 @@ from bot.engine.registry import ModelRegistry
 from bot.i18n import COMMAND_TEXT, EN, KO, t
 from bot.service import LensService
 from bot.translator import BertLensTranslator, text
+from tests.helpers.doubles import (
+    assert_no_mentions,
+    autocomplete_interaction,
+    close_bot,
+    command_interaction,
+    decode_png,
+    dispatch,
+    make_settings,
+)
 
 SENTENCE = "I am eating an apple"
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 
 import discord
-from doubles import (
+
+from bot.i18n import EN, KO, t
+from bot.tables import legend, report_lines, summary_lines
+from tests.helpers.doubles import (
     FakeUser,
     assert_no_mentions,
     command_interaction,
     dispatch,
     message_command_interaction,
 )
-
-from bot.i18n import EN, KO, t
-from bot.tables import legend, report_lines, summary_lines
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

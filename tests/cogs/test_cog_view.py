@@ -6,7 +6,12 @@ import asyncio
 
 import discord
 import pytest
-from doubles import (
+
+from bot.engine.query import VIEWS, AttentionQuery
+from bot.i18n import EN, KO, t
+from bot.markup import escape
+from bot.views import AttentionView
+from tests.helpers.doubles import (
     FakeUser,
     assert_no_mentions,
     click,
@@ -15,11 +20,6 @@ from doubles import (
     decode_png,
     dispatch,
 )
-
-from bot.engine.query import VIEWS, AttentionQuery
-from bot.i18n import EN, KO, t
-from bot.markup import escape
-from bot.views import AttentionView
 
 SENTENCE = "I am eating an apple"
 

@@ -1,4 +1,4 @@
-"""Shared fixtures for end-to-end tests against the fake Discord in fake_discord.py."""
+"""Shared fixtures for end-to-end tests against the fake Discord (tests/helpers/fake_discord/)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,19 @@ with warnings.catch_warnings():
     # discord.py imports the stdlib audioop (deprecated since 3.11) for voice, which we never use.
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     from bot.discord_endpoints import use_discord_endpoints
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
+from tests.helpers.fake_discord import FakeDiscord  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def requests_follow_discords_spec() -> Iterator[None]:
+    """Fail the test during which a request broke Discord's OpenAPI spec (the fake answered it 400).
+
+    Every fake started in this process is checked, also ones started inside the test or by a module's
+    bot fixture; a test that sends such a request on purpose takes it with ``fake.take_spec_violations()``.
+    """
+    yield
+    violations = FakeDiscord.take_all_spec_violations()
+    assert violations == [], "requests Discord's OpenAPI spec does not allow:\n" + "\n".join(violations)
 
 
 @pytest.fixture

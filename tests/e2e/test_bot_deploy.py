@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("tests.e2e.bot_process")
+pytest.register_assert_rewrite("tests.helpers.bot_process")
 
-from tests.e2e.bot_process import ROOT, BotProcess, assert_clean, running_bot  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
+from tests.helpers.bot_process import ROOT, BotProcess, assert_clean, running_bot  # noqa: E402
+from tests.helpers.fake_discord import FakeDiscord  # noqa: E402
 
-pytest_plugins = ["tests.e2e.bot_process"]
+pytest_plugins = ["tests.helpers.bot_process"]
 
 
 def free_port() -> int:

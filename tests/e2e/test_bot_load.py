@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest.register_assert_rewrite("tests.e2e.bot_process")
+pytest.register_assert_rewrite("tests.helpers.bot_process")
 
 from bot.i18n import STRINGS  # noqa: E402
-from tests.e2e.bot_process import (  # noqa: E402
+from tests.helpers.bot_process import (  # noqa: E402
     BotProcess,
     answered,
     assert_clean,
@@ -26,7 +26,7 @@ from tests.e2e.bot_process import (  # noqa: E402
     decode_png,
     running_bot,
 )
-from tests.e2e.fake_discord import (  # noqa: E402
+from tests.helpers.fake_discord import (  # noqa: E402
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     FLAG_EPHEMERAL,
@@ -36,7 +36,7 @@ from tests.e2e.fake_discord import (  # noqa: E402
     RecordedRequest,
 )
 
-pytest_plugins = ["tests.e2e.bot_process"]
+pytest_plugins = ["tests.helpers.bot_process"]
 
 HEARTBEAT_MS = 500
 GAP_BOUND = 3 * HEARTBEAT_MS / 1000 + 1.0  # generous: a loaded CI machine, not a blocked loop

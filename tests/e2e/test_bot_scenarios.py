@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-pytest.register_assert_rewrite("tests.e2e.bot_process")  # before importing it, for readable failures
+pytest.register_assert_rewrite("tests.helpers.bot_process")  # before importing it, for readable failures
 
 from bot.i18n import STRINGS  # noqa: E402
-from tests.e2e.bot_process import (  # noqa: E402
+from tests.helpers.bot_process import (  # noqa: E402
     BotProcess,
     assert_clean,
     decode_png,
@@ -34,7 +34,7 @@ from tests.e2e.bot_process import (  # noqa: E402
     running_bot,
     wait_answered,
 )
-from tests.e2e.fake_discord import (  # noqa: E402
+from tests.helpers.fake_discord import (  # noqa: E402
     AUTOCOMPLETE_RESULT,
     BUTTON,
     CHANNEL_MESSAGE,
@@ -47,7 +47,7 @@ from tests.e2e.fake_discord import (  # noqa: E402
     StoredMessage,
 )
 
-pytest_plugins = ["tests.e2e.bot_process"]
+pytest_plugins = ["tests.helpers.bot_process"]
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest.register_assert_rewrite("tests.e2e.bot_process")
+pytest.register_assert_rewrite("tests.helpers.bot_process")
 
 from bot.i18n import STRINGS  # noqa: E402
-from tests.e2e.bot_process import (  # noqa: E402
+from tests.helpers.bot_process import (  # noqa: E402
     BotProcess,
     answered,
     assert_clean,
@@ -26,13 +26,13 @@ from tests.e2e.bot_process import (  # noqa: E402
     fresh_sentence,
     running_bot,
 )
-from tests.e2e.fake_discord import (  # noqa: E402
+from tests.helpers.fake_discord import (  # noqa: E402
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     FLAG_EPHEMERAL,
 )
 
-pytest_plugins = ["tests.e2e.bot_process"]
+pytest_plugins = ["tests.helpers.bot_process"]
 
 SHUTTING_DOWN = STRINGS["en"]["shutting_down"]
 IN_FLIGHT = 8  # ~0.1-0.2 s each on one worker

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from tests.e2e.fake_discord import (
+from tests.helpers.fake_discord import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,

@@ -20,9 +20,10 @@ Every call is recorded in ``interaction.calls`` (one list, in order, across resp
 original-response edits and message edits) as a ``Call`` with its keyword arguments; files are read
 when "uploaded" and kept as ``SentFile`` (filename + bytes), so a test can decode the PNG the user got.
 
-Discord's limits are enforced the way Discord enforces them, with an HTTP 400 (413 for uploads): content
-over 2,000 characters, embed title/description/field/footer/total sizes, more than 25 fields or 25
-autocomplete choices, a ``discord.File`` sent twice (its buffer is consumed by the first upload).
+Discord's limits (``bot.limits``) are enforced the way Discord enforces them, with an HTTP 400 (413 for
+uploads): content over 2,000 characters, embed title/description/field/footer/total sizes, more than 25
+fields or 25 autocomplete choices, a ``discord.File`` sent twice (its buffer is consumed by the first
+upload).
 Rejected calls raise ``discord.HTTPException`` and are listed in ``interaction.rejected``.
 
 Builders make interactions as Discord sends them (``command_interaction``, ``autocomplete_interaction``,
@@ -44,11 +45,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-MISSING: Any = discord.utils.MISSING
+from bot import limits
 
-CONTENT_LIMIT = 2000
-CHOICE_LIMIT = 25
-DEFAULT_FILESIZE_LIMIT = 10 * 1024 * 1024
+MISSING: Any = discord.utils.MISSING
 
 _ids = itertools.count(1)
 _UPLOADED: dict[int, discord.File] = {}  # every File any double has uploaded (discord.File has __slots__)
@@ -143,21 +142,23 @@ def embed_texts(embed: discord.Embed) -> list[str]:
 
 
 def _embed_size_problem(embed: discord.Embed) -> str | None:
-    if embed.title and len(embed.title) > 256:
-        return "embed title longer than 256"
-    if embed.description and len(embed.description) > 4096:
-        return "embed description longer than 4096"
-    if len(embed.fields) > 25:
-        return "more than 25 embed fields"
+    if embed.title and len(embed.title) > limits.EMBED_TITLE:
+        return f"embed title longer than {limits.EMBED_TITLE}"
+    if embed.description and len(embed.description) > limits.EMBED_DESCRIPTION:
+        return f"embed description longer than {limits.EMBED_DESCRIPTION}"
+    if len(embed.fields) > limits.EMBED_FIELDS:
+        return f"more than {limits.EMBED_FIELDS} embed fields"
     for f in embed.fields:
         if not f.name or not f.value:
             return "embed field name/value must be non-empty"
-        if len(f.name) > 256 or len(f.value) > 1024:
+        if len(f.name) > limits.EMBED_FIELD_NAME or len(f.value) > limits.EMBED_FIELD_VALUE:
             return "embed field too long"
-    if embed.footer.text and len(embed.footer.text) > 2048:
-        return "embed footer longer than 2048"
-    if len(embed) > 6000:
-        return "embed larger than 6000 characters"
+    if embed.footer.text and len(embed.footer.text) > limits.EMBED_FOOTER:
+        return f"embed footer longer than {limits.EMBED_FOOTER}"
+    if embed.author.name and len(embed.author.name) > limits.EMBED_AUTHOR:
+        return f"embed author name longer than {limits.EMBED_AUTHOR}"
+    if len(embed) > limits.EMBED_TOTAL:
+        return f"embed larger than {limits.EMBED_TOTAL} characters"
     return None
 
 
@@ -328,11 +329,13 @@ class FakeResponse:
             raise TypeError("autocomplete is only for autocomplete interactions")
         self._start()
         choices = list(choices)
-        if len(choices) > CHOICE_LIMIT:
-            self._parent._reject(http_error(400, "Must be 25 or fewer in length."))
+        if len(choices) > limits.CHOICES:
+            self._parent._reject(http_error(400, f"Must be {limits.CHOICES} or fewer in length."))
         for choice in choices:
-            if not 1 <= len(choice.name) <= 100:
-                self._parent._reject(http_error(400, "Choice name must be 1-100 characters."))
+            if not 1 <= len(choice.name) <= limits.CHOICE_NAME:
+                self._parent._reject(
+                    http_error(400, f"Choice name must be 1-{limits.CHOICE_NAME} characters.")
+                )
         self._parent._record("response.autocomplete", {"choices": choices})
         self._response_type = discord.InteractionResponseType.autocomplete_result
 
@@ -434,7 +437,7 @@ class FakeInteraction:
         message: FakeMessage | None = None,
         namespace: Any = None,
         command: Any = None,
-        filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
+        filesize_limit: int = limits.FILESIZE_DEFAULT,
     ) -> None:
         self.client = client
         self._client = client
@@ -495,7 +498,7 @@ class FakeInteraction:
 
     @property
     def expires_at(self) -> dt.datetime:
-        return self.created_at + dt.timedelta(minutes=15)
+        return self.created_at + dt.timedelta(seconds=limits.TOKEN_SECONDS)
 
     def is_expired(self) -> bool:
         return self.expired or discord.utils.utcnow() >= self.expires_at
@@ -551,10 +554,10 @@ class FakeInteraction:
     def _record(self, method: str, kwargs: dict[str, Any]) -> Call:
         call = Call(method, dict(kwargs))
         content = call.content
-        if content is not None and len(str(content)) > CONTENT_LIMIT:
-            self._reject(http_error(400, f"content: Must be {CONTENT_LIMIT} or fewer in length."))
-        if len(call.embeds) > 10:
-            self._reject(http_error(400, "embeds: Must be 10 or fewer in length."))
+        if content is not None and len(str(content)) > limits.CONTENT:
+            self._reject(http_error(400, f"content: Must be {limits.CONTENT} or fewer in length."))
+        if len(call.embeds) > limits.EMBEDS_PER_MESSAGE:
+            self._reject(http_error(400, f"embeds: Must be {limits.EMBEDS_PER_MESSAGE} or fewer in length."))
         for embed in call.embeds:
             problem = _embed_size_problem(embed)
             if problem:
