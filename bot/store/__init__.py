@@ -1,0 +1,25 @@
+"""Per-server settings and quiz state in a database: SQLite by default, PostgreSQL for several bot
+processes. What is stored, and for how long: README.md beside this file.
+"""
+
+from __future__ import annotations
+
+from bot.store.engine import (
+    StoreConfigError,
+    StoreUnavailable,
+    check_url,
+    create_engine,
+    default_url,
+    url_from_env,
+)
+from bot.store.schema import migrate
+
+__all__ = [
+    "StoreConfigError",
+    "StoreUnavailable",
+    "check_url",
+    "create_engine",
+    "default_url",
+    "migrate",
+    "url_from_env",
+]

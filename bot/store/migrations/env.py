@@ -1,0 +1,39 @@
+"""Alembic's entry point. It runs on a connection handed over by ``bot.store.schema`` (the async
+connection-sharing recipe): there is no alembic.ini and no URL of its own.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from bot.store.models import Base
+
+# Any constant: bot processes starting together take turns at migrating (PostgreSQL).
+_MIGRATION_LOCK = 0x6265_7274_6C65_6E73  # "bertlens"
+_MIGRATION_LOCK_SIGNED = _MIGRATION_LOCK - (1 << 64) if _MIGRATION_LOCK >= 1 << 63 else _MIGRATION_LOCK
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        # SQLite cannot ALTER most things: later migrations copy the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held until the transaction ends; DDL is transactional there, so the next process sees
+            # the finished schema and has nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_SIGNED})
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError(
+        "bot.store migrations run through bot.store.schema (python -m bot migrate), not the alembic command."
+    )
+run_on(connection)
