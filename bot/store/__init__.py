@@ -13,8 +13,13 @@ from bot.store.engine import (
     url_from_env,
 )
 from bot.store.schema import migrate
+from bot.store.settings import LANGUAGES, GuildSettings, InvalidSetting, SettingsCache
 
 __all__ = [
+    "LANGUAGES",
+    "GuildSettings",
+    "InvalidSetting",
+    "SettingsCache",
     "StoreConfigError",
     "StoreUnavailable",
     "check_url",

@@ -183,7 +183,7 @@ class OutageLog:
         if self._last_warning is None or now - self._last_warning >= self._every:
             self._last_warning = now
             self._log.warning(
-                "Database unavailable (%s): %s. Serving last known settings; retrying in the background.",
+                "Database unavailable (%s): %s. Settings come from memory until it is back.",
                 what,
                 describe(error),
             )

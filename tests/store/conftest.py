@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -133,3 +134,17 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
 async def engine(db: Database) -> AsyncEngine:
     """An engine on ``db`` with every migration applied."""
     return await db.migrated_engine()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def unreachable_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database that cannot be reached: a SQLite file under a regular file, or a closed local port.
+    Neither needs a PostgreSQL server."""
+    if request.param == "sqlite":
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("")
+        return f"sqlite+aiosqlite:///{blocker / 'bertlens.db'}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql+asyncpg://bertlens@127.0.0.1:{port}/bertlens"

@@ -21,6 +21,8 @@ def run_on(connection: Connection) -> None:
         target_metadata=Base.metadata,
         # SQLite cannot ALTER most things: later migrations copy the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
+        # bot.store.engine begins every SQLite transaction itself, so DDL is transactional there too.
+        transactional_ddl=True,
         compare_type=True,
     )
     with context.begin_transaction():
