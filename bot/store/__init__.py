@@ -12,6 +12,7 @@ from bot.store.engine import (
     default_url,
     url_from_env,
 )
+from bot.store.quiz import Quiz, QuizClosed, QuizStore, Tally
 from bot.store.schema import migrate
 from bot.store.settings import LANGUAGES, GuildSettings, InvalidSetting, SettingsCache
 
@@ -19,9 +20,13 @@ __all__ = [
     "LANGUAGES",
     "GuildSettings",
     "InvalidSetting",
+    "Quiz",
+    "QuizClosed",
+    "QuizStore",
     "SettingsCache",
     "StoreConfigError",
     "StoreUnavailable",
+    "Tally",
     "check_url",
     "create_engine",
     "default_url",
