@@ -15,6 +15,7 @@ from bot.store.engine import (
 from bot.store.quiz import Quiz, QuizClosed, QuizStore, Tally
 from bot.store.schema import migrate
 from bot.store.settings import LANGUAGES, GuildSettings, InvalidSetting, SettingsCache
+from bot.store.store import Store
 
 __all__ = [
     "LANGUAGES",
@@ -24,6 +25,7 @@ __all__ = [
     "QuizClosed",
     "QuizStore",
     "SettingsCache",
+    "Store",
     "StoreConfigError",
     "StoreUnavailable",
     "Tally",

@@ -9,9 +9,11 @@ server going down or a volume going away does.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -137,14 +139,21 @@ async def engine(db: Database) -> AsyncEngine:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def unreachable_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def unreachable_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A database that cannot be reached: a SQLite file under a regular file, or a closed local port.
     Neither needs a PostgreSQL server."""
-    if request.param == "sqlite":
-        blocker = tmp_path / "not-a-folder"
-        blocker.write_text("")
-        return f"sqlite+aiosqlite:///{blocker / 'bertlens.db'}"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"postgresql+asyncpg://bertlens@127.0.0.1:{port}/bertlens"
+    if request.param == "postgres":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        yield f"postgresql+asyncpg://bertlens@127.0.0.1:{port}/bertlens"
+        return
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    yield f"sqlite+aiosqlite:///{blocker / 'bertlens.db'}"
+    # After a failed connect aiosqlite stops its worker thread, which then reports back to the event
+    # loop; let it do so before the test's loop closes.
+    for _ in range(200):
+        if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+            break
+        await asyncio.sleep(0.01)
