@@ -4,6 +4,7 @@ starting together, in step with models.py, and shipped in the wheel."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -102,8 +103,6 @@ def test_revision_files_are_numbered_and_chained():
 
 async def test_draft_revision_finds_nothing_to_do_when_models_match(tmp_path, monkeypatch):
     """The developer tool (python -m bot.store.schema revision) writes into a copy here."""
-    import shutil
-
     import bot.store.schema as module
 
     copy = tmp_path / "migrations"
@@ -118,9 +117,16 @@ async def test_draft_revision_finds_nothing_to_do_when_models_match(tmp_path, mo
     assert "op." not in body  # models and migrations agree: nothing to migrate
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="builds a wheel with the installed setuptools")
 def test_the_wheel_ships_the_migrations(tmp_path):
-    """`pip install .` (not only -e) must contain env.py, the template and every revision."""
+    """`pip install .` (not only -e) must contain env.py, the template and every revision. Built from a
+    copy of the sources, so the build leaves nothing in the work tree."""
+    pytest.importorskip("setuptools")
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("bot", "cogs"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -132,10 +138,10 @@ def test_the_wheel_ships_the_migrations(tmp_path):
             "-q",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            ".",
         ],
         check=True,
-        cwd=tmp_path,
+        cwd=source,
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("bertlens-*.whl")
