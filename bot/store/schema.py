@@ -26,7 +26,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.engine import SQLITE, create_engine
+from bot.store.engine import SQLITE, StoreUnavailable, create_engine, describe, is_unavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -101,10 +101,18 @@ class SchemaGate:
 
 
 async def migrate(url: str) -> None:
-    """Bring the database at ``url`` up to the newest schema (``python -m bot migrate``)."""
+    """Bring the database at ``url`` up to the newest schema (``python -m bot migrate``).
+
+    Raises StoreConfigError for a URL that cannot work and StoreUnavailable when the database cannot
+    be reached; both messages are one line, without the password.
+    """
     engine = create_engine(url)
     try:
         await upgrade(engine)
+    except Exception as error:
+        if is_unavailable(error):
+            raise StoreUnavailable(f"cannot reach the database: {describe(error)}") from error
+        raise
     finally:
         await engine.dispose()
 

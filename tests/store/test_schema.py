@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from bot.store import migrate
+from bot.store import StoreUnavailable, migrate
 from bot.store.models import Base
 from bot.store.schema import MIGRATIONS, SchemaGate, current, downgrade, head, upgrade
 
@@ -43,6 +43,13 @@ async def test_migrate_from_empty_to_head(db):
     assert await current(engine) == head() == "0001"
     async with engine.connect() as conn:
         assert await conn.run_sync(_tables) == TABLES
+
+
+async def test_migrate_says_in_one_line_when_the_database_cannot_be_reached(unreachable_url):
+    with pytest.raises(StoreUnavailable) as raised:
+        await migrate(unreachable_url)
+    assert str(raised.value).startswith("cannot reach the database: ")
+    assert "\n" not in str(raised.value)
 
 
 async def test_migrations_describe_the_same_schema_as_the_models(engine):
