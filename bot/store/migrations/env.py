@@ -10,9 +10,8 @@ from sqlalchemy.engine import Connection
 
 from bot.store.models import Base
 
-# Any constant: bot processes starting together take turns at migrating (PostgreSQL).
-_MIGRATION_LOCK = 0x6265_7274_6C65_6E73  # "bertlens"
-_MIGRATION_LOCK_SIGNED = _MIGRATION_LOCK - (1 << 64) if _MIGRATION_LOCK >= 1 << 63 else _MIGRATION_LOCK
+# Any 64-bit constant: bot processes starting together take turns at migrating (PostgreSQL).
+_MIGRATION_LOCK = int.from_bytes(b"bertlens")
 
 
 def run_on(connection: Connection) -> None:
@@ -29,7 +28,7 @@ def run_on(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             # Held until the transaction ends; DDL is transactional there, so the next process sees
             # the finished schema and has nothing to do.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_SIGNED})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         context.run_migrations()
 
 
