@@ -1,0 +1,1 @@
+"""Shared test helpers. ``families``: tiny random-weight models of every architecture and tokenizer family."""
