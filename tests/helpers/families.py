@@ -814,3 +814,106 @@ def load(
     model = auto.from_pretrained(directory, local_files_only=True, attn_implementation="eager")
     model.eval()
     return tokenizer(name, root=root), model
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+#: Sentences the report (and the helper's tests) look at.
+PROBES: tuple[str, ...] = (
+    "나는 사과를 먹었다",
+    "I am eating an apple",
+    "Apple is huge enterprise",
+    "친구에게 사과를 했다",
+    'He said: "I love ☕ and 깍두기"  twice',
+)
+
+
+def report(name: str, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """What the family's tokenizer does with :data:`PROBES`, as plain data (for people, not asserts):
+    tokens with offsets and word ids, the special tokens, what each piece decodes to on its own, and
+    where a bare word-start piece (``▁`` or ``Ġ`` alone) occurs."""
+    tok = tokenizer(name, root=root)
+    marker = family(name).word_start
+    sentences = {}
+    bare = []
+    for text in PROBES:
+        enc = tok(text, return_offsets_mapping=True)
+        ids = enc["input_ids"]
+        pieces = tok.convert_ids_to_tokens(ids)
+        rows = [
+            {
+                "token": piece,
+                "offsets": (start, end),
+                "text": text[start:end],
+                "word": word,
+                "alone": tok.convert_tokens_to_string([piece]),
+                "decoded": tok.decode([token_id]),
+            }
+            for token_id, piece, (start, end), word in zip(
+                ids, pieces, enc["offset_mapping"], enc.word_ids(), strict=True
+            )
+        ]
+        sentences[text] = rows
+        bare += [
+            {"sentence": text, "index": i, **row, "next": rows[i + 1]}
+            for i, row in enumerate(rows[:-1])
+            if marker is not None and row["token"] == marker
+        ]
+    return {
+        "family": name,
+        "tokenizer_class": type(tok).__name__,
+        "all_special_tokens": list(tok.all_special_tokens),
+        "cls_token": tok.cls_token,
+        "bos_token": tok.bos_token,
+        "sep_token": tok.sep_token,
+        "eos_token": tok.eos_token,
+        "unk_token": tok.unk_token,
+        "mask_token": tok.mask_token,
+        "pad_token": tok.pad_token,
+        "vocab_size": len(tok),
+        "sentences": sentences,
+        "bare_word_starts": bare,
+    }
+
+
+def _markdown(name: str) -> str:
+    r = report(name)
+    lines = [
+        f"### {name} ({r['tokenizer_class']}, {describe(name)['tokenizer_kind']}, {r['vocab_size']} tokens)"
+    ]
+    specials = ", ".join(
+        f"{key}={r[key]!r}"
+        for key in (
+            "cls_token",
+            "bos_token",
+            "sep_token",
+            "eos_token",
+            "unk_token",
+            "mask_token",
+            "pad_token",
+        )
+    )
+    lines += [f"all_special_tokens: {r['all_special_tokens']}", specials, ""]
+    for text in PROBES[:2]:
+        lines.append(
+            f"`{text}`: " + " ".join(f"{row['token']}{list(row['offsets'])}" for row in r["sentences"][text])
+        )
+    korean = r["sentences"][PROBES[0]][1:-1]
+    lines.append("each piece of the Korean sentence on its own (convert_tokens_to_string | decode): ")
+    lines.append(
+        "  " + ", ".join(f"{row['token']} → {row['alone']!r} | {row['decoded']!r}" for row in korean)
+    )
+    for entry in r["bare_word_starts"]:
+        nxt = entry["next"]
+        lines.append(
+            f"bare {entry['token']!r} in {entry['sentence']!r}: offsets {list(entry['offsets'])} "
+            f"({entry['text']!r}), word {entry['word']}; "
+            f"next {nxt['token']!r} {list(nxt['offsets'])}, word {nxt['word']}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tests.helpers.families: the report, for people
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    for name in FAMILIES:
+        print(_markdown(name), end="\n\n")
