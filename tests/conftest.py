@@ -14,9 +14,12 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import families
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,3 +149,39 @@ def cli(
     run.loads = loads  # type: ignore[attr-defined]
     run.cwd = clean_env  # type: ignore[attr-defined]
     return run
+
+
+# --- tiny RANDOM-weight models of every family BERT Lens claims (tests/helpers/families.py) ---
+
+
+@pytest.fixture(scope="session")
+def families_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the family models are built, once per session (about two seconds for all 18)."""
+    return tmp_path_factory.mktemp("families")
+
+
+@pytest.fixture(scope="session")
+def family_dir(families_root: Path) -> Any:
+    """``family_dir("roberta")``, ``family_dir("bert-uncased", masked_lm=True)``: a model directory
+    (config, weights, tokenizer) for the Auto classes. RANDOM weights: plumbing, not meaning."""
+
+    def build(name: str, *, masked_lm: bool = False) -> Path:
+        return families.model_dir(name, masked_lm=masked_lm, root=families_root)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def family_model(family_dir: Any) -> Any:
+    """``family_model("xlm-roberta")``: that family loaded once by BERT Lens's own loader (eager
+    attention, one torch thread) as a ``LoadedModel``. RANDOM weights: plumbing, not meaning."""
+    from bot.engine.model import load_model
+
+    loaded: dict[str, Any] = {}
+
+    def load(name: str) -> Any:
+        if name not in loaded:
+            loaded[name] = load_model(str(family_dir(name)), torch_threads=1)
+        return loaded[name]
+
+    return load

@@ -4,4 +4,5 @@
 * ``bot_process``: the real bot (``python -m bot``) as a subprocess against a fake Discord, with helpers
   for reading what it answered; also a pytest plugin that adds the bot's log to a failing test's report.
 * ``doubles``: interaction doubles for cog tests, driven through discord.py's own dispatch.
+* ``families``: tiny random-weight models of every architecture and tokenizer family.
 """
