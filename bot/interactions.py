@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bertlens")
 
 ANSWERED = "bertlens_answered"
+DEFERRING = "bertlens_deferring"  # a defer has been sent (its answer may not have come back)
 
 
 def describe(interaction: discord.Interaction) -> str:
@@ -71,16 +72,24 @@ async def fail(interaction: discord.Interaction, text: str) -> None:
         if interaction.is_expired():
             log.info("interaction %s expired before we could answer: %s", interaction.id, text)
             return
-        if not interaction.response.is_done():
+        if interaction.response.is_done():
+            thinking = interaction.response.type == discord.InteractionResponseType.deferred_channel_message
+        elif interaction.extras.get(DEFERRING):
+            # A defer was sent but its answer never came back (the request was cancelled in flight):
+            # Discord most likely has it, so follow up; if it had not, the follow-up is refused
+            # (Unknown Webhook) and the initial response is still free.
+            thinking = interaction.type == discord.InteractionType.application_command
+        else:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message and not (
-            interaction.extras.get(ANSWERED)
-        ):
+        if thinking and not interaction.extras.get(ANSWERED):
             # The public "is thinking..." placeholder would otherwise stay forever, or turn into the error.
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        try:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.NotFound:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         interaction.extras[ANSWERED] = True
     except discord.HTTPException:
         log.warning("could not deliver an error message for interaction %s", interaction.id, exc_info=True)
@@ -137,6 +146,7 @@ async def analysis_reply(
         if check is not None:
             check()
         with bot.service.admit():
+            interaction.extras[DEFERRING] = True
             if update:
                 await interaction.response.defer()
             else:

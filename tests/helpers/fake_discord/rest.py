@@ -11,8 +11,10 @@ not allow is answered 400 with Discord's "Invalid Form Body" and listed in ``spe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,7 +120,28 @@ class RestMixin(ApplicationRoutes, InteractionRoutes, ChannelRoutes, RateLimitMi
             interaction_id,
             headers,
         )
+        if route is not None:
+            await self._stall(route.template)
         return self._respond(record.status, body, headers)
+
+    def stall_answers(self, route: str, until: threading.Event, *, count: int = 1_000_000) -> None:
+        """Handle the next ``count`` requests to ``route`` at once (they are recorded and take effect)
+        but hold each HTTP answer until ``until`` is set: the client cannot know what happened, as when
+        a slow network delays Discord's reply."""
+        if route not in {r.template for r in self._routes}:
+            raise ValueError(f"unknown route {route!r}")
+        with self._cond:
+            self._stalls.append([route, count, until])
+
+    async def _stall(self, route: str) -> None:
+        with self._cond:
+            stall = next((s for s in self._stalls if s[0] == route and s[1] > 0), None)
+            if stall is not None:
+                stall[1] -= 1
+        if stall is not None:
+            event: threading.Event = stall[2]
+            while not event.is_set():
+                await asyncio.sleep(0.02)
 
     def _check_spec(self, route: str, req: Request, *, has_body: bool) -> None:
         """Answer 400, as Discord would, a request its OpenAPI spec does not allow; and remember it."""

@@ -122,6 +122,7 @@ class FakeDiscord(PushMixin, RestMixin):
         self._rate_limits: list[RateLimit] = []
         self._buckets = {}
         self._holds = {}
+        self._stalls: list[list[Any]] = []  # [route, count left, threading.Event]
         self._unknown_routes: list[str] = []
         self._warnings: list[str] = []
         self._spec_violations: list[str] = []
