@@ -14,7 +14,7 @@ from bot.engine.attention import WordAttention
 from bot.engine.family import TokenizerFamily
 from bot.engine.registry import ModelInfo
 from bot.engine.render import Image
-from bot.engine.results import AttentionResult
+from bot.engine.results import AttentionResult, command_line
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces
@@ -45,7 +45,9 @@ def _top_lines(word: WordAttention, k: int = 5) -> str:
     return "\n".join(lines) or "\u2014"
 
 
-def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord.Embed:
+def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: str) -> discord.Embed:
+    """The /attention reply; its footer ends with the command line that makes the image again (the
+    paging controls read the sentence and word back from it)."""
     word = result.word
     analysis = result.analysis
     description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
@@ -90,7 +92,7 @@ def attention_embed(result: AttentionResult, image: Image, lang: str) -> discord
         view=result.resolved.view,
         specials=t(lang, "specials.hidden" if word.hide_special else "specials.shown"),
     )
-    embed.set_footer(text=clip(footer, limits.EMBED_FOOTER))
+    embed.set_footer(text=clip(f"{footer}\n{command_line(result, model)}", limits.EMBED_FOOTER))
     return embed
 
 
@@ -136,7 +138,8 @@ def family_label(family: TokenizerFamily, lang: str) -> str:
 
 
 def _model_line(info: ModelInfo, default: bool, lang: str) -> str:
-    line = f"**{escape(info.name)}**" + (f" ({t(lang, 'about.default')})" if default else "")
+    shown = info.loaded.name if info.loaded is not None else info.name
+    line = f"**{escape(shown)}**" + (f" ({t(lang, 'about.default')})" if default else "")
     if info.loaded is not None:
         model = info.loaded
         status = t(lang, "about.shape", layers=model.num_layers, heads=model.num_heads)

@@ -1,22 +1,29 @@
-"""The paging view under an /attention reply: previous/next layer, heads, view and specials.
+"""The paging controls under an /attention reply: previous/next layer, specials, heads and view.
 
-A click edits the same message with a new image. The forward pass is cached by the engine, so paging
-only re-renders. Only the person who ran the command may drive it (unless VIEW_ANYONE is set), and it
-disables itself when it times out.
+They are persistent components (discord.py's ``DynamicItem``): each ``custom_id`` carries the whole
+state (owner, layer, head, view, specials, model, language), and the sentence and word are read back
+from the message the control is on (its footer holds the command line that reproduces it). So a click
+pages exactly as before after a restart, a deploy, or on another cluster. A click edits the same
+message with a new image; the forward pass is cached, so paging only re-renders. Only the person who
+ran the command may drive them (unless VIEW_ANYONE is set); in the process that posted them they
+disable themselves after VIEW_TIMEOUT, and a click on an older message is told to run it again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+import re
+import shlex
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.embeds import attention_embed, image_file
 from bot.engine.query import VIEWS, AttentionQuery, for_view
-from bot.i18n import language, t
-from bot.interactions import analysis_reply
+from bot.engine.results import COMMAND_PREFIX, AttentionResult
+from bot.i18n import EN, KO, language, t
+from bot.interactions import analysis_reply, fail
 from bot.limits import SELECT_OPTIONS
 from bot.markup import NO_MENTIONS
 from bot.tree import handle_error
@@ -26,144 +33,290 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_STATE = r"(?P<state>\d+\.\d+\.\d+\.[mx]\.\d\.[01]\.\d*\.[ek])"
+_LANGS = {EN: "e", KO: "k"}
 
-class AttentionView(discord.ui.View):
-    def __init__(
-        self,
-        bot: BertLens,
-        *,
-        owner_id: int,
-        lang: str,
-        sentence: str,
-        query: AttentionQuery,
-        model: str | None = None,
-        framing: str = "[CLS]/[SEP]",
-        num_layers: int,
-        num_heads: int,
-    ) -> None:
-        super().__init__(timeout=bot.settings.view_timeout)
-        self.bot = bot
-        self.owner_id = owner_id
-        self.lang = lang
-        self.sentence = sentence
-        self.query = replace(query, layer=query.layer or num_layers)
-        self.model = model
-        self.framing = framing
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.message: discord.Message | None = None
-        self.prev_layer.label = t(lang, "button.prev")
-        self.next_layer.label = t(lang, "button.next")
-        self._selects()[0].placeholder = t(lang, "select.heads")
-        self._selects()[1].placeholder = t(lang, "select.view")
-        self._sync_items()
 
-    # ------------------------------------------------------------------------------------- state
+@dataclass(frozen=True)
+class PageState:
+    """Everything a control needs, small enough for a custom_id (100 characters)."""
 
-    def _selects(self) -> tuple[discord.ui.Select[Any], discord.ui.Select[Any]]:
-        # The decorators leave the selects' type parameters unsolved for type checkers.
-        return cast("discord.ui.Select[Any]", self.heads_select), cast(
-            "discord.ui.Select[Any]", self.view_select
+    owner: int
+    layer: int  # 1-based
+    head: int | None  # 1-based
+    agg: str  # "mean" or "max"
+    view: str
+    hide_special: bool
+    model: int | None  # place in MODELS; None: the default
+    lang: str
+
+    def encode(self) -> str:
+        return ".".join(
+            [
+                str(self.owner),
+                str(self.layer),
+                str(self.head or 0),
+                "x" if self.agg == "max" else "m",
+                str(VIEWS.index(self.view)),
+                "1" if self.hide_special else "0",
+                "" if self.model is None else str(self.model),
+                _LANGS.get(self.lang, "e"),
+            ]
         )
 
-    def _heads_value(self) -> str:
-        return str(self.query.head) if self.query.head is not None else self.query.agg
-
-    def _sync_items(self) -> None:
-        """Make every control reflect the current query (labels, defaults, what is possible)."""
-        layer = self.query.layer or self.num_layers
-        layered = self.query.view != "grid"  # the grid shows every layer at once
-        self.prev_layer.disabled = not layered or layer <= 1
-        self.next_layer.disabled = not layered or layer >= self.num_layers
-        self.toggle_specials.label = t(
-            self.lang, "button.show" if self.query.hide_special else "button.hide", specials=self.framing
+    @classmethod
+    def decode(cls, text: str) -> PageState:
+        owner, layer, head, agg, view, hide, model, lang = text.split(".")
+        return cls(
+            owner=int(owner),
+            layer=int(layer),
+            head=int(head) or None,
+            agg="max" if agg == "x" else "mean",
+            view=VIEWS[min(int(view), len(VIEWS) - 1)],
+            hide_special=hide == "1",
+            model=int(model) if model else None,
+            lang=KO if lang == "k" else EN,
         )
-        heads_select, view_select = self._selects()
-        current = self._heads_value()
-        options = [
-            discord.SelectOption(label=t(self.lang, "option.mean"), value="mean"),
-            discord.SelectOption(label=t(self.lang, "option.max"), value="max"),
-        ]
-        for head in range(1, min(self.num_heads, SELECT_OPTIONS - 2) + 1):
-            options.append(discord.SelectOption(label=t(self.lang, "option.head", n=head), value=str(head)))
-        for option in options:
-            option.default = option.value == current
-        heads_select.options = options
-        heads_select.disabled = self.query.view == "rollout"  # rollout always mixes every head
-        view_select.options = [
-            discord.SelectOption(
-                label=t(self.lang, f"view.{name}"), value=name, default=name == self.query.view
+
+    def query(self, word: str, occurrence: int) -> AttentionQuery:
+        return AttentionQuery(
+            word=word,
+            occurrence=occurrence,
+            layer=self.layer,
+            head=self.head,
+            agg="mean" if self.head is not None else self.agg,
+            hide_special=self.hide_special,
+            view=self.view,
+        )
+
+
+def custom_id(action: str, state: PageState) -> str:
+    return f"bertlens:page:{action}:{state.encode()}"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the controls must know of the model and the tokenizer."""
+
+    layers: int
+    heads: int
+    framing: str
+
+    @classmethod
+    def of(cls, result: AttentionResult) -> Shape:
+        analysis = result.analysis
+        return cls(analysis.num_layers, analysis.num_heads, analysis.sentence.family.framing)
+
+
+# ------------------------------------------------------------------------------------ the controls
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"bertlens:page:(?P<action>prev|next|specials):{_STATE}",
+):
+    def __init__(self, action: str, state: PageState, shape: Shape | None = None) -> None:
+        lang = state.lang
+        if action == "specials":
+            key = "button.show" if state.hide_special else "button.hide"
+            label = t(lang, key, specials=shape.framing if shape else "[CLS]/[SEP]")
+            button: discord.ui.Button[Any] = discord.ui.Button(
+                label=label, style=discord.ButtonStyle.primary, custom_id=custom_id(action, state), row=0
             )
-            for name in VIEWS
-        ]
+        else:
+            button = discord.ui.Button(
+                label=t(lang, f"button.{action}"),
+                emoji="\u25c0" if action == "prev" else "\u25b6",
+                style=discord.ButtonStyle.secondary,
+                custom_id=custom_id(action, state),
+                row=0,
+            )
+            layered = state.view != "grid"  # the grid shows every layer at once
+            edge = 1 if action == "prev" else (shape.layers if shape else state.layer)
+            button.disabled = not layered or state.layer == edge
+        super().__init__(button)
+        self.action = action
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PageButton:
+        return cls(match["action"], PageState.decode(match["state"]))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if self.bot.settings.view_anyone or interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            t(language(interaction.locale), "not_yours", user=f"<@{self.owner_id}>"),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
-        return False
+        return await _may_drive(interaction, self.state)
 
-    async def _update(self, interaction: discord.Interaction, **changes: Any) -> None:
-        query = replace(self.query, **changes)
-        # "Busy" at once, not after a promise to update; then acknowledge before rendering, since under
-        # load the render may take longer than Discord's 3 s.
-        async with analysis_reply(self.bot, interaction, update=True):
-            result, image = await self.bot.service.attention(
-                self.sentence, for_view(query), self.lang, model=self.model
-            )
-            self.query = query
-            self._sync_items()
-            await interaction.edit_original_response(
-                embed=attention_embed(result, image, self.lang),
-                attachments=[image_file(image)],
-                view=self,
-                allowed_mentions=NO_MENTIONS,
-            )
-        log.debug("view update %s", changes)
-
-    # ----------------------------------------------------------------------------------- controls
-
-    @discord.ui.button(emoji="\u25c0", style=discord.ButtonStyle.secondary, row=0)
-    async def prev_layer(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._update(interaction, layer=max(1, (self.query.layer or self.num_layers) - 1))
-
-    @discord.ui.button(emoji="\u25b6", style=discord.ButtonStyle.secondary, row=0)
-    async def next_layer(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._update(interaction, layer=min(self.num_layers, (self.query.layer or self.num_layers) + 1))
-
-    @discord.ui.button(style=discord.ButtonStyle.primary, row=0)
-    async def toggle_specials(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._update(interaction, hide_special=not self.query.hide_special)
-
-    @discord.ui.select(row=1, min_values=1, max_values=1, options=[discord.SelectOption(label="mean")])
-    async def heads_select(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
-        value = select.values[0]
-        if value in ("mean", "max"):
-            await self._update(interaction, agg=value, head=None)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        state = self.state
+        if self.action == "specials":
+            changed = replace(state, hide_special=not state.hide_special)
         else:
-            await self._update(interaction, agg="mean", head=int(value))
+            changed = replace(state, layer=max(1, state.layer + (-1 if self.action == "prev" else 1)))
+        await page(interaction, changed)
 
-    @discord.ui.select(row=2, min_values=1, max_values=1, options=[discord.SelectOption(label="word")])
-    async def view_select(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
-        await self._update(interaction, view=select.values[0])
 
-    # ---------------------------------------------------------------------------------- lifecycle
+class PageSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"bertlens:page:(?P<action>heads|view):{_STATE}",
+):
+    def __init__(self, action: str, state: PageState, shape: Shape | None = None) -> None:
+        lang = state.lang
+        if action == "heads":
+            current = str(state.head) if state.head is not None else state.agg
+            options = [
+                discord.SelectOption(label=t(lang, "option.mean"), value="mean"),
+                discord.SelectOption(label=t(lang, "option.max"), value="max"),
+            ]
+            for head in range(1, min(shape.heads if shape else 0, SELECT_OPTIONS - 2) + 1):
+                options.append(discord.SelectOption(label=t(lang, "option.head", n=head), value=str(head)))
+            row, placeholder = 1, t(lang, "select.heads")
+        else:
+            current = state.view
+            options = [discord.SelectOption(label=t(lang, f"view.{name}"), value=name) for name in VIEWS]
+            row, placeholder = 2, t(lang, "select.view")
+        for option in options:
+            option.default = option.value == current
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=custom_id(action, state),
+            placeholder=placeholder,
+            options=options or [discord.SelectOption(label=t(lang, "option.mean"), value="mean")],
+            row=row,
+            disabled=action == "heads" and state.view == "rollout",  # rollout always mixes every head
+        )
+        super().__init__(select)
+        self.action = action
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PageSelect:
+        made = cls(match["action"], PageState.decode(match["state"]))
+        if isinstance(item, discord.ui.Select):
+            made.item.options = item.options  # the values a click chose are checked against these
+        return made
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await _may_drive(interaction, self.state)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        value = self.item.values[0]
+        state = self.state
+        if self.action == "view":
+            changed = replace(state, view=value if value in VIEWS else state.view)
+        elif value in ("mean", "max"):
+            changed = replace(state, agg=value, head=None)
+        else:
+            changed = replace(state, agg="mean", head=int(value))
+        await page(interaction, changed)
+
+
+ITEMS = (PageButton, PageSelect)
+
+
+class PagingView(discord.ui.View):
+    """The controls for one state, as a view to send; in this process it disables itself after
+    VIEW_TIMEOUT (the dynamic items answer clicks anywhere, any time)."""
+
+    def __init__(self, state: PageState, shape: Shape, timeout: float | None) -> None:
+        super().__init__(timeout=timeout)
+        for action in ("prev", "next", "specials"):
+            self.add_item(PageButton(action, state, shape))
+        for action in ("heads", "view"):
+            self.add_item(PageSelect(action, state, shape))
+        self.message: discord.Message | None = None
 
     async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select):
-                item.disabled = True
+        for child in self.walk_children():
+            if isinstance(child, discord.ui.DynamicItem):
+                child.item.disabled = True
         if self.message is not None:
             try:
                 await self.message.edit(view=self)
             except discord.HTTPException:
-                log.debug("could not disable an expired view", exc_info=True)
+                log.debug("could not disable expired controls", exc_info=True)
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await handle_error(interaction, error)
+
+# --------------------------------------------------------------------------------------- a click
+
+
+async def _may_drive(interaction: discord.Interaction, state: PageState) -> bool:
+    bot: BertLens = interaction.client  # type: ignore[assignment]
+    if bot.settings.view_anyone or interaction.user.id == state.owner:
+        return True
+    await interaction.response.send_message(
+        t(language(interaction.locale), "not_yours", user=f"<@{state.owner}>"),
+        ephemeral=True,
+        allowed_mentions=NO_MENTIONS,
+    )
+    return False
+
+
+def read_command(message: discord.Message | None) -> tuple[str, str, int] | None:
+    """The sentence, word and occurrence of the reply a control is on, from its footer's command line."""
+    embeds = getattr(message, "embeds", None) or []
+    footer = embeds[0].footer.text if embeds and embeds[0].footer else None
+    line = next((x for x in (footer or "").splitlines() if x.startswith(COMMAND_PREFIX)), None)
+    if line is None:
+        return None
+    from bot.cli import build_parser
+
+    try:
+        args, _ = build_parser().parse_known_args(shlex.split(line[len("python -m bot ") :]))
+    except (ValueError, SystemExit):
+        return None  # a footer cut short (a very long sentence) cannot be read back
+    if getattr(args, "command", None) != "attention":
+        return None
+    return args.sentence, args.word, args.occurrence
+
+
+def _expired(bot: BertLens, message: discord.Message | None) -> bool:
+    last = getattr(message, "edited_at", None) or getattr(message, "created_at", None)
+    return last is not None and (discord.utils.utcnow() - last).total_seconds() > bot.settings.view_timeout
+
+
+async def page(interaction: discord.Interaction, state: PageState) -> None:
+    """Show ``state`` on the message the control is on; every error gets the friendly reply."""
+    bot: BertLens = interaction.client  # type: ignore[assignment]
+    try:
+        recovered = read_command(interaction.message)
+        if recovered is None or _expired(bot, interaction.message):
+            await fail(interaction, t(language(interaction.locale), "expired"))
+            return
+        sentence, word, occurrence = recovered
+        names = bot.service.models.names
+        model = names[state.model] if state.model is not None and state.model < len(names) else None
+        query = state.query(word, occurrence)
+        # "Busy" at once, not after a promise to update; then acknowledge before rendering, since
+        # under load the render may take longer than Discord's 3 s.
+        async with analysis_reply(bot, interaction, update=True):
+            result, image = await bot.service.attention(sentence, for_view(query), state.lang, model=model)
+            controls = PagingView(state, Shape.of(result), bot.settings.view_timeout)
+            await interaction.edit_original_response(
+                embed=attention_embed(result, image, state.lang, model=model or names[0]),
+                attachments=[image_file(image)],
+                view=controls,
+                allowed_mentions=NO_MENTIONS,
+            )
+            controls.message = interaction.message
+    except Exception as exc:  # discord.py only logs what a dynamic item raises; users get an answer
+        await handle_error(interaction, exc)
+
+
+def first_state(
+    bot: BertLens, interaction: discord.Interaction, result: AttentionResult, model: str | None, lang: str
+) -> PageState:
+    """The controls' state right after /attention."""
+    query = result.query
+    names = bot.service.models.names
+    return PageState(
+        owner=interaction.user.id,
+        layer=query.layer or result.analysis.num_layers,
+        head=query.head,
+        agg=query.agg if query.head is None else "mean",
+        view=query.view,
+        hide_special=query.hide_special,
+        model=names.index(model) if model in names else None,
+        lang=lang,
+    )

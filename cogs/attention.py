@@ -14,7 +14,7 @@ from bot.engine.words import fold_word, sentence_words
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICE_VALUE, CHOICES
 from bot.translator import text
-from bot.views import AttentionView
+from bot.views import ITEMS, PagingView, Shape, first_state
 from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class Attention(commands.Cog):
         self.bot = bot
         limit_length(self.attention, bot.settings.max_chars, "sentence")
         model_choices(self.attention, bot.service.models.names)
+        bot.add_dynamic_items(*ITEMS)  # paging controls answer clicks on any reply, even after a restart
 
     @app_commands.command(name="attention", description=text("attention.description"))
     @app_commands.describe(
@@ -77,22 +78,13 @@ class Attention(commands.Cog):
         check = lambda: service.check_attention(sentence, query, name)  # noqa: E731
         async with analysis_reply(self.bot, interaction, check) as lang:
             result, image = await service.attention(sentence, query, lang, model=name)
-            paging = AttentionView(
-                self.bot,
-                owner_id=interaction.user.id,
-                lang=lang,
-                sentence=sentence,
-                query=query,
-                model=name,
-                framing=result.analysis.sentence.family.framing,
-                num_layers=result.analysis.num_layers,
-                num_heads=result.analysis.num_heads,
-            )
-            paging.message = await send(
+            state = first_state(self.bot, interaction, result, name, lang)
+            controls = PagingView(state, Shape.of(result), self.bot.settings.view_timeout)
+            controls.message = await send(
                 interaction,
-                embed=attention_embed(result, image, lang),
+                embed=attention_embed(result, image, lang, model=name or service.models.default),
                 file=image_file(image),
-                view=paging,
+                view=controls,
             )
 
     @attention.autocomplete("word")

@@ -49,6 +49,7 @@ class LoadedModel:
     num_heads: int
     max_positions: int
     fell_back: bool = False
+    spec: str = ""  # as asked for ("bundled", "klue/bert-base", a folder): what --model takes
     nbytes: int = 0  # parameters and buffers: what keeping this model in memory costs
     family: TokenizerFamily = field(init=False, repr=False)
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -56,6 +57,7 @@ class LoadedModel:
 
     def __post_init__(self) -> None:
         self.family = describe(self.tokenizer)
+        self.spec = self.spec or self.source
         # DistilBERT's forward takes no token_type_ids; pass only what this architecture accepts.
         self._forward_args = frozenset(inspect.signature(self.model.forward).parameters)
         if not self.nbytes:
@@ -236,6 +238,7 @@ def load_model(spec: str = DEFAULT_MODEL, *, torch_threads: int | None = None) -
     set_torch_threads(torch_threads)
     spec = spec.strip() or DEFAULT_MODEL
     loaded = _load_bundled() if spec == BUNDLED_MODEL else _load_named(spec)
+    loaded.spec = spec
     log.info(
         "Loaded %s (%d layers x %d heads) in %.1fs",
         loaded.name,

@@ -70,9 +70,9 @@ class ModelRegistry:
     @classmethod
     def of(cls, *lenses: Lens) -> ModelRegistry:
         """A registry over models already loaded (tests, the benchmark)."""
-        registry = cls([lens.name for lens in lenses], max_chars=lenses[0].max_chars)
+        registry = cls([lens.model.spec for lens in lenses], max_chars=lenses[0].max_chars)
         for lens in lenses:
-            registry._lenses.get_or_compute(lens.name, lambda lens=lens: lens)  # type: ignore[misc]
+            registry._lenses.get_or_compute(lens.model.spec, lambda lens=lens: lens)  # type: ignore[misc]
         return registry
 
     @property

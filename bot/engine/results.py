@@ -6,6 +6,7 @@ Layers and heads are numbered from 1 in JSON, as everywhere users see them; toke
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
@@ -45,6 +46,31 @@ def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResu
             analysis, span, heads=resolved.heads, layer=resolved.layer, hide_special=query.hide_special
         )
     return AttentionResult(query=query, resolved=resolved, word=word)
+
+
+COMMAND_PREFIX = "python -m bot attention "
+
+
+def command_line(result: AttentionResult, model: str) -> str:
+    """The command that makes this image again (``model`` as configured: an id, a folder or bundled)."""
+    query, word = result.query, result.word
+    view = result.resolved.view
+    parts = [COMMAND_PREFIX.rstrip(), shlex.quote(result.analysis.sentence.text), shlex.quote(query.word)]
+    if word.span.occurrence != 1:
+        parts += ["--occurrence", str(word.span.occurrence)]
+    if view != "grid":
+        parts += ["--layer", str(word.layer + 1)]
+    if view not in ("grid", "rollout"):
+        if word.heads.agg == "head" and word.heads.head is not None:
+            parts += ["--head", str(word.heads.head + 1)]
+        elif word.heads.agg == "max":
+            parts += ["--agg", "max"]
+    if view != "word":
+        parts += ["--view", view]
+    if word.hide_special:
+        parts.append("--hide-special")
+    parts += ["--model", shlex.quote(model)]
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------- JSON

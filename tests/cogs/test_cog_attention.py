@@ -10,7 +10,7 @@ import pytest
 from bot.engine.query import AttentionQuery
 from bot.i18n import EN, KO, t
 from bot.markup import escape
-from bot.views import AttentionView
+from bot.views import PagingView
 from tests.helpers.doubles import (
     FakeUser,
     assert_no_mentions,
@@ -80,8 +80,8 @@ async def test_attention_defers_then_follows_up_with_png_embed_and_view(bot, len
     assert top_lines(field.value) == [(escape(a.token), f"{a.weight:.3f}") for a in expected.top(5)]
 
     view = reply.view
-    assert isinstance(view, AttentionView) and view.owner_id == user.id
-    assert view.message is interaction.messages[0]  # kept to disable the view on timeout
+    assert isinstance(view, PagingView) and {c.state.owner for c in view.children} == {user.id}
+    assert view.message is interaction.messages[0]  # kept to disable the controls on timeout
     assert forward_calls == [7]  # one forward pass of [CLS] i am eating an apple [SEP]
     assert_no_mentions(interaction)
 

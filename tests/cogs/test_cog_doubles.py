@@ -48,7 +48,7 @@ async def test_component_defer_is_a_message_update(bot):
     await dispatch(interaction)
     view = interaction.only_send().view
     click = component_interaction(
-        bot, view.prev_layer, user=interaction.user, message=interaction.messages[0]
+        bot, view.children[0].item, user=interaction.user, message=interaction.messages[0]
     )
     await click.response.defer()
     assert click.response.type is discord.InteractionResponseType.deferred_message_update

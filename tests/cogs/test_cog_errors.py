@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import shlex
 import threading
 
 import discord
@@ -134,6 +135,11 @@ async def test_user_text_is_escaped_in_attention_replies(bot):
     assert embed.description.startswith("> " + escape(HOSTILE))
     assert_escaped(interaction.texts())
     assert_no_mentions(interaction)
+    # The footer is plain text on Discord; it holds the command line, shell-quoted, that gives the
+    # user's sentence back exactly (the paging controls read it).
+    (footer,) = interaction.footers()
+    command = footer.splitlines()[-1]
+    assert shlex.split(command)[4] == HOSTILE
 
 
 async def test_a_hostile_word_is_escaped_in_the_title(bot):

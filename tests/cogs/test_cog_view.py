@@ -1,8 +1,11 @@
-"""The paging view under an /attention reply: clicks edit the same message from the cached forward pass."""
+"""The paging controls under an /attention reply: clicks edit the same message from the cached forward
+pass, and the controls are persistent: every click is answered from the custom_id and the message
+alone, the way discord.py dispatches them after a restart."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import discord
 import pytest
@@ -10,11 +13,11 @@ import pytest
 from bot.engine.query import VIEWS, AttentionQuery
 from bot.i18n import EN, KO, t
 from bot.markup import escape
-from bot.views import AttentionView
+from bot.views import PageState, PagingView
 from tests.helpers.doubles import (
     FakeUser,
     assert_no_mentions,
-    click,
+    click_control,
     command_interaction,
     component_interaction,
     decode_png,
@@ -25,19 +28,39 @@ SENTENCE = "I am eating an apple"
 
 
 class Reply:
-    """An /attention reply as its user sees it: the message, its view, who ran it."""
+    """An /attention reply as its user sees it: the message (with whatever controls it shows now)."""
 
-    def __init__(self, bot, owner: FakeUser, view: AttentionView, message) -> None:
-        self.bot, self.owner, self.view, self.message = bot, owner, view, message
+    def __init__(self, bot, owner: FakeUser, message) -> None:
+        self.bot, self.owner, self.message = bot, owner, message
+
+    @property
+    def view(self) -> PagingView:
+        return self.message.view
+
+    def control(self, action: str):
+        """The control for ``action`` (prev, next, specials, heads, view) on the message now."""
+        return next(c for c in self.view.children if c.action == action)
+
+    @property
+    def state(self) -> PageState:
+        return self.control("prev").state
 
     async def click(
-        self, item, *, user: FakeUser | None = None, values=None, locale=discord.Locale.american_english
+        self,
+        action: str,
+        *,
+        user: FakeUser | None = None,
+        values=None,
+        locale=discord.Locale.american_english,
     ):
+        item = self.control(action).item
         interaction = component_interaction(
             self.bot, item, user=user or self.owner, message=self.message, values=values, locale=locale
         )
-        await click(self.view, item, interaction)
+        await click_control(self.bot, self.message, item.custom_id, interaction)
         assert not interaction.rejected, interaction.rejected
+        if interaction.named("edit_original_response"):
+            self.message._apply(interaction.named("edit_original_response")[-1])
         return interaction
 
 
@@ -47,8 +70,8 @@ async def run_attention(bot, **options) -> Reply:
         bot, "attention", user=owner, sentence=SENTENCE, word="apple", **options
     )
     await dispatch(interaction)
-    reply = interaction.only_send()
-    return Reply(bot, owner, reply.view, interaction.messages[0])
+    interaction.only_send()
+    return Reply(bot, owner, interaction.messages[0])
 
 
 @pytest.fixture
@@ -74,33 +97,37 @@ def layer_of(footer: str) -> int:
 
 
 async def test_initial_controls(reply):
-    view = reply.view
-    assert view.query.layer == 6
-    assert view.next_layer.disabled and not view.prev_layer.disabled  # already at the last layer
-    assert view.prev_layer.label == "Previous layer" and view.next_layer.label == "Next layer"
-    assert view.toggle_specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
-    assert [o.value for o in view.heads_select.options] == ["mean", "max", *map(str, range(1, 13))]
-    assert [o.value for o in view.heads_select.options if o.default] == ["mean"]
-    assert [o.value for o in view.view_select.options] == list(VIEWS)
-    assert [o.value for o in view.view_select.options if o.default] == ["word"]
-    assert len(view.children) == 5 and reply.message.view is view
+    assert reply.state.layer == 6
+    prev, next_, specials = (reply.control(a).item for a in ("prev", "next", "specials"))
+    heads, views = reply.control("heads").item, reply.control("view").item
+    assert next_.disabled and not prev.disabled  # already at the last layer
+    assert prev.label == "Previous layer" and next_.label == "Next layer"
+    assert specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
+    assert [o.value for o in heads.options] == ["mean", "max", *map(str, range(1, 13))]
+    assert [o.value for o in heads.options if o.default] == ["mean"]
+    assert [o.value for o in views.options] == list(VIEWS)
+    assert [o.value for o in views.options if o.default] == ["word"]
+    assert len(reply.view.children) == 5
+    assert all(len(c.item.custom_id) <= 100 for c in reply.view.children)
+    assert reply.message.embeds[0].footer.text.splitlines()[-1] == (
+        "python -m bot attention 'I am eating an apple' apple --layer 6 --model bundled"
+    )
 
 
 async def test_previous_and_next_layer_edit_the_message_without_a_new_forward_pass(
     forward_calls, reply, lens
 ):
     assert forward_calls == [7] and (lens.cache.hits, lens.cache.misses) == (0, 1)  # the /attention itself
-    view = reply.view
     for expected in (5, 4, 3, 2, 1):
-        edit = edited(await reply.click(view.prev_layer))
+        edit = edited(await reply.click("prev"))
         assert layer_of(edit.embed.footer.text) == expected
         assert edit.embed.fields[0].name == t(EN, "attention.top", layer=expected, heads="mean of 12 heads")
-        assert edit.view is view
-    assert view.prev_layer.disabled and not view.next_layer.disabled  # at layer 1
+        assert edit.view is reply.view and reply.state.layer == expected
+    assert reply.control("prev").item.disabled and not reply.control("next").item.disabled  # at layer 1
 
-    edit = edited(await reply.click(view.next_layer))
+    edit = edited(await reply.click("next"))
     assert layer_of(edit.embed.footer.text) == 2
-    assert not view.prev_layer.disabled
+    assert not reply.control("prev").item.disabled
 
     # The message now shows what the last edit sent.
     assert reply.message.embeds[0].footer.text == edit.embed.footer.text
@@ -111,15 +138,14 @@ async def test_previous_and_next_layer_edit_the_message_without_a_new_forward_pa
 
 
 async def test_layer_numbers_in_the_embed_match_the_engine(reply, lens):
-    edit = edited(await reply.click(reply.view.prev_layer))
+    edit = edited(await reply.click("prev"))
     expected = lens.attention(SENTENCE, AttentionQuery(word="apple", layer=5)).word.top(5)
     lines = edit.embed.fields[0].value.splitlines()
     assert lines == [f"{n}. **{escape(a.token)}** {a.weight:.3f}" for n, a in enumerate(expected, start=1)]
 
 
 async def test_head_select(reply, lens):
-    view = reply.view
-    edit = edited(await reply.click(view.heads_select, values=["3"]))
+    edit = edited(await reply.click("heads", values=["3"]))
     assert "head 3 of 12" in edit.embed.footer.text
     assert edit.embed.fields[0].name == t(EN, "attention.top", layer=6, heads="head 3 of 12")
     expected = lens.attention(SENTENCE, AttentionQuery(word="apple", head=3)).word.top(5)
@@ -127,72 +153,68 @@ async def test_head_select(reply, lens):
         edit.embed.fields[0].value.splitlines()[0]
         == f"1. **{escape(expected[0].token)}** {expected[0].weight:.3f}"
     )
-    assert [o.value for o in view.heads_select.options if o.default] == ["3"]
+    assert [o.value for o in reply.control("heads").item.options if o.default] == ["3"]
 
-    edit = edited(await reply.click(view.heads_select, values=["max"]))
+    edit = edited(await reply.click("heads", values=["max"]))
     assert "max over 12 heads" in edit.embed.footer.text
-    assert view.query.agg == "max" and view.query.head is None
+    assert reply.state.agg == "max" and reply.state.head is None
 
 
 @pytest.mark.parametrize("name", VIEWS)
 async def test_view_select_gives_each_view_as_a_png(forward_calls, reply, name):
-    view = reply.view
-    edit = edited(await reply.click(view.view_select, values=[name]))
+    edit = edited(await reply.click("view", values=[name]))
     assert edit.files[0].filename == f"bertlens-{name}.png"
     assert f"{name} view" in edit.embed.footer.text
-    assert [o.value for o in view.view_select.options if o.default] == [name]
+    assert [o.value for o in reply.control("view").item.options if o.default] == [name]
     if name == "grid":  # every layer at once: nothing to page
-        assert view.prev_layer.disabled and view.next_layer.disabled
+        assert reply.control("prev").item.disabled and reply.control("next").item.disabled
     if name == "rollout":  # always mixes every head
-        assert view.heads_select.disabled
+        assert reply.control("heads").item.disabled
         assert edit.embed.fields[0].name == t(EN, "attention.rollout_top", layer=6)
     else:
-        assert not view.heads_select.disabled
+        assert not reply.control("heads").item.disabled
     assert forward_calls == [7]  # the command's pass only
 
 
 async def test_hide_specials_toggle(reply):
-    view = reply.view
-    edit = edited(await reply.click(view.toggle_specials))
+    edit = edited(await reply.click("specials"))
     assert "specials hidden" in edit.embed.footer.text
-    assert view.toggle_specials.label == t(EN, "button.show", specials="[CLS]/[SEP]")
+    assert reply.control("specials").item.label == t(EN, "button.show", specials="[CLS]/[SEP]")
     tokens = [line.split("**")[1] for line in edit.embed.fields[0].value.splitlines()]
     assert not {escape("[CLS]"), escape("[SEP]")} & set(tokens)
     assert "Tip:" not in edit.embed.description  # the attention-sink tip is about shown specials
 
-    edit = edited(await reply.click(view.toggle_specials))
+    edit = edited(await reply.click("specials"))
     assert "specials shown" in edit.embed.footer.text
-    assert view.toggle_specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
+    assert reply.control("specials").item.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
 
 
 async def test_another_user_is_refused_politely(reply):
     stranger = FakeUser()
-    before = reply.view.query
-    interaction = await reply.click(reply.view.prev_layer, user=stranger)
+    before = reply.state
+    interaction = await reply.click("prev", user=stranger)
     (call,) = interaction.calls
     assert call.method == "response.send_message" and call.ephemeral
     assert call.content == t(EN, "not_yours", user=f"<@{reply.owner.id}>")
     assert_no_mentions(interaction)
-    assert reply.view.query == before
+    assert reply.state == before
     assert not interaction.named("edit_original_response", "response.defer")
 
-    korean = await reply.click(
-        reply.view.view_select, user=stranger, values=["grid"], locale=discord.Locale.korean
-    )
+    korean = await reply.click("view", user=stranger, values=["grid"], locale=discord.Locale.korean)
     assert korean.calls[0].content == t(KO, "not_yours", user=f"<@{reply.owner.id}>")
-    assert reply.view.query == before
+    assert reply.state == before
 
 
 async def test_view_anyone_lets_others_drive(make_bot):
     bot = await make_bot(view_anyone=True)
     reply = await run_attention(bot)
-    edit = edited(await reply.click(reply.view.prev_layer, user=FakeUser()))
+    edit = edited(await reply.click("prev", user=FakeUser()))
     assert layer_of(edit.embed.footer.text) == 5
 
 
 async def test_on_timeout_disables_every_item_and_edits_the_message(reply):
     await reply.view.on_timeout()
-    assert all(item.disabled for item in reply.view.children)
+    assert all(control.item.disabled for control in reply.view.children)
     (edit,) = [c for c in reply.message._interaction.calls if c.method == "message.edit"]
     assert edit.view is reply.view
 
@@ -204,7 +226,7 @@ async def test_view_times_out_through_discord_py(make_bot):
     bot._connection.store_view(reply.view, reply.message.id)
     await asyncio.wait_for(reply.message.edited.wait(), timeout=10)
     assert reply.view.is_finished()
-    assert all(item.disabled for item in reply.view.children)
+    assert all(control.item.disabled for control in reply.view.children)
 
 
 async def test_a_failing_click_gets_an_apology_not_silence(reply, monkeypatch, caplog):
@@ -212,7 +234,7 @@ async def test_a_failing_click_gets_an_apology_not_silence(reply, monkeypatch, c
         raise RuntimeError("renderer exploded")
 
     monkeypatch.setattr(reply.bot.service, "attention", broken)
-    interaction = await reply.click(reply.view.next_layer)
+    interaction = await reply.click("next")
     methods = [c.method for c in interaction.calls]
     # Deferred as a message update: nothing to delete, the apology goes to this user only.
     assert methods == ["response.defer", "followup.send"]
@@ -225,7 +247,70 @@ async def test_a_failing_click_gets_an_apology_not_silence(reply, monkeypatch, c
 
 async def test_click_while_shutting_down(reply):
     reply.bot.service.accepting = False
-    interaction = await reply.click(reply.view.prev_layer)
+    interaction = await reply.click("prev")
     # Told at once, before any promise to update the message.
     assert [c.method for c in interaction.calls] == ["response.send_message"]
     assert interaction.calls[-1].content == t(EN, "shutting_down") and interaction.calls[-1].ephemeral
+
+
+# ------------------------------------------------------------------------------ persistent controls
+
+
+async def test_a_click_after_a_restart_pages_exactly_as_before(make_bot, forward_calls):
+    """Another bot process (a restart, or another cluster) answers a click on a reply it never sent:
+    the state comes from the custom_id, the sentence and word from the message."""
+    first = await make_bot()
+    reply = await run_attention(first, head=3, hide_special=True)
+    after_restart = await make_bot()
+    moved = Reply(after_restart, reply.owner, reply.message)
+    edit = edited(await moved.click("prev"))
+    assert layer_of(edit.embed.footer.text) == 5
+    assert "head 3 of 12" in edit.embed.footer.text and "specials hidden" in edit.embed.footer.text
+    assert moved.state == PageState(
+        owner=reply.owner.id,
+        layer=5,
+        head=3,
+        agg="mean",
+        view="word",
+        hide_special=True,
+        model=None,
+        lang="en",
+    )
+
+
+async def test_controls_keep_the_replys_language(bot):
+    owner = FakeUser()
+    interaction = command_interaction(
+        bot, "attention", user=owner, sentence=SENTENCE, word="apple", locale=discord.Locale.korean
+    )
+    await dispatch(interaction)
+    korean = Reply(bot, owner, interaction.messages[0])
+    # Clicked from an English client, the reply stays in the language it was made in.
+    edit = edited(await korean.click("prev", locale=discord.Locale.american_english))
+    assert t(KO, "specials.shown") in edit.embed.footer.text
+    assert korean.control("prev").item.label == t(KO, "button.prev")
+
+
+async def test_a_reply_whose_sentence_cannot_be_read_back_says_it_expired(reply):
+    footer = reply.message.embeds[0].footer.text
+    reply.message.embeds[0].set_footer(text=footer.splitlines()[0])  # no command line
+    interaction = await reply.click("prev")
+    (call,) = interaction.calls
+    assert call.method == "response.send_message" and call.ephemeral
+    assert call.content == t(EN, "expired")
+
+
+async def test_an_old_reply_says_it_expired_instead_of_paging(make_bot):
+    bot = await make_bot(view_timeout=60.0)
+    reply = await run_attention(bot)
+    reply.message.created_at = discord.utils.utcnow() - datetime.timedelta(seconds=61)
+    interaction = await reply.click("next")
+    assert [c.content for c in interaction.calls] == [t(EN, "expired")]
+
+
+async def test_the_model_a_reply_was_made_with_is_kept(make_bot):
+    bot = await make_bot(models=("bundled", "distilbert-base-uncased"))
+    reply = await run_attention(bot, model="1")
+    assert reply.state.model == 1
+    edit = edited(await reply.click("prev"))
+    assert edit.embed.footer.text.splitlines()[-1].endswith("--model distilbert-base-uncased")

@@ -13,6 +13,7 @@ transformers, not taken from the bot's engine.
 from __future__ import annotations
 
 import json
+import shlex
 import re
 import signal
 import time
@@ -407,9 +408,12 @@ def test_bad_input_gets_clear_ephemeral_replies(bot: BotProcess, fake: FakeDisco
     assert "@\u200beveryone" in mention or "everyone" in mention
     # A valid request quoting the same sentence: public, but the quote is escaped too.
     embed, _ = attention_reply(fake, fake.push_slash_command("attention", sentence=hostile, word="look"))
-    text = json.dumps(embed, ensure_ascii=False)
+    # Everything Discord renders is escaped; the footer is plain text on Discord and holds the command
+    # line, shell-quoted, that gives the sentence back exactly.
+    text = json.dumps({k: v for k, v in embed.items() if k != "footer"}, ensure_ascii=False)
     assert "@everyone" not in text and "```" not in text
     assert "everyone" in embed["description"]
+    assert shlex.split(embed["footer"]["text"].splitlines()[-1])[4] == hostile
 
     # Nothing crashed: the bot still answers, and none of this reached the error handler.
     help_text = fake.push_slash_command("help")

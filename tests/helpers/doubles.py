@@ -127,15 +127,20 @@ class Call:
         return None if value is MISSING else value
 
     def texts(self) -> list[str]:
-        """Every piece of text a user can read in this call: content and all embed text."""
+        """Every piece of text a user can read in this call where Discord renders markdown and mentions:
+        content and embed text, but not embed footers, which Discord shows as plain text."""
         out = [self.content] if self.content else []
         for embed in self.embeds:
             out.extend(embed_texts(embed))
         return out
 
+    def footers(self) -> list[str]:
+        """Embed footers: plain text on Discord (no markdown, no mentions)."""
+        return [embed.footer.text for embed in self.embeds if embed.footer.text]
+
 
 def embed_texts(embed: discord.Embed) -> list[str]:
-    out = [embed.title, embed.description, embed.footer.text, embed.author.name]
+    out = [embed.title, embed.description, embed.author.name]
     for f in embed.fields:
         out.extend([f.name, f.value])
     return [s for s in out if s]
@@ -616,6 +621,9 @@ class FakeInteraction:
     def texts(self) -> list[str]:
         return [text for call in self.sends for text in call.texts()]
 
+    def footers(self) -> list[str]:
+        return [text for call in self.sends for text in call.footers()]
+
 
 # ---------------------------------------------------------------------------------------- builders
 
@@ -745,6 +753,27 @@ async def click(view: discord.ui.View, item: discord.ui.Item[Any], interaction: 
     from ``interaction.data`` (select values), run ``interaction_check``, then the callback, with
     errors routed to ``view.on_error``."""
     await view._scheduled_task(item, interaction)  # type: ignore[arg-type]
+
+
+async def click_control(client: Any, message: Any, custom_id: str, interaction: FakeInteraction) -> None:
+    """What discord.py's view store does with a click on a persistent (``DynamicItem``) control: match
+    the custom_id against the registered templates, rebuild the item from it and from the message's
+    component, refresh its state from ``interaction.data``, run ``interaction_check``, then the
+    callback. Nothing of the view object that sent the message is used, as after a restart."""
+    if len(custom_id) > limits.CUSTOM_ID:
+        raise http_error(400, f"custom_id: Must be {limits.CUSTOM_ID} or fewer in length.")
+    store = client._connection._view_store
+    found = [(f, m) for p, f in store._dynamic_items.items() if (m := p.fullmatch(custom_id)) is not None]
+    assert found, f"no persistent control answers custom_id {custom_id!r}"
+    factory, match = found[0]
+    sent = next(
+        child for child in message.view.walk_children() if getattr(child, "custom_id", None) == custom_id
+    )
+    base = sent.item if isinstance(sent, discord.ui.DynamicItem) else sent
+    item = await factory.from_custom_id(interaction, base, match)
+    item._refresh_state(interaction, interaction.data)  # type: ignore[arg-type]
+    if await item.interaction_check(interaction):  # type: ignore[arg-type]
+        await item.callback(interaction)  # type: ignore[arg-type]
 
 
 def decode_png(data: bytes) -> Any:
