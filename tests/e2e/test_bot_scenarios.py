@@ -13,8 +13,8 @@ transformers, not taken from the bot's engine.
 from __future__ import annotations
 
 import json
-import shlex
 import re
+import shlex
 import signal
 import time
 from collections.abc import Iterator
