@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.health import HealthReporter
@@ -52,6 +53,12 @@ class BertLens(commands.AutoShardedBot):
             tree_cls=BertLensTree,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            # Every command works where the bot was added to a server and, installed to a user's
+            # account, in DMs and in servers that never added it (Discord may make replies private there).
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
             **_shard_options(settings),
             **options,
         )

@@ -271,3 +271,11 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
         assert "6207" in interaction.only_send().content
     finally:
         await close_bot(bot)
+
+
+async def test_every_command_can_be_installed_on_servers_and_users_and_used_in_dms(bot):
+    """User installs: a student can use BERT Lens in DMs, group DMs and servers that never added it."""
+    for command in bot.tree.get_commands():
+        payload = command.to_dict(bot.tree)
+        assert payload["integration_types"] == [0, 1], command.name  # guild install, user install
+        assert payload["contexts"] == [0, 1, 2], command.name  # guilds, bot DMs, private channels

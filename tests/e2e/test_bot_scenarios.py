@@ -28,6 +28,7 @@ from bot.i18n import STRINGS  # noqa: E402
 from tests.helpers.bot_process import (  # noqa: E402
     BotProcess,
     assert_clean,
+    attention_reply,
     decode_png,
     ephemeral_reply,
     final_body,
@@ -41,7 +42,6 @@ from tests.helpers.fake_discord import (  # noqa: E402
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE_MESSAGE,
-    FLAG_EPHEMERAL,
     STRING_SELECT,
     FakeDiscord,
     InteractionHandle,
@@ -100,24 +100,6 @@ def run_model(independent: Any, sentence: str) -> tuple[list[str], Any, Any]:
 def unescape(text: str) -> str:
     """Undo discord.utils.escape_markdown / escape_mentions for comparisons."""
     return re.sub(r"\\(.)", r"\1", text).replace("\u200b", "")
-
-
-def attention_reply(fake: FakeDiscord, handle: InteractionHandle) -> tuple[dict[str, Any], bytes]:
-    """Assert /attention was deferred, then answered by one public multipart follow-up; return its
-    embed and PNG."""
-    responses = wait_answered(fake, handle)
-    kinds = [(r.kind, r.callback_type) for r in responses]
-    assert kinds == [("callback", DEFERRED_CHANNEL_MESSAGE), ("followup", None)], kinds
-    followup = responses[1]
-    assert followup.ok and not followup.data.get("flags", 0) & FLAG_EPHEMERAL
-    (embed,) = followup.data["embeds"]
-    filename = embed["image"]["url"].removeprefix("attachment://")
-    assert [f.filename for f in followup.files] == [filename]
-    png = followup.file(filename)
-    decode_png(png)
-    message = fake.original_message(handle)
-    assert message is not None and not message.loading and message.file(filename) == png
-    return embed, png
 
 
 # ------------------------------------------------------------------------------------- scenario 1

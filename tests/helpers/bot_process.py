@@ -355,6 +355,24 @@ def decode_png(data: bytes) -> tuple[int, int]:
         return image.size
 
 
+def attention_reply(fake: FakeDiscord, handle: InteractionHandle) -> tuple[dict[str, Any], bytes]:
+    """Assert /attention was deferred, then answered by one public multipart follow-up; return its
+    embed and PNG."""
+    responses = wait_answered(fake, handle)
+    kinds = [(r.kind, r.callback_type) for r in responses]
+    assert kinds == [("callback", DEFERRED_CHANNEL_MESSAGE), ("followup", None)], kinds
+    followup = responses[1]
+    assert followup.ok and not followup.data.get("flags", 0) & FLAG_EPHEMERAL
+    (embed,) = followup.data["embeds"]
+    filename = embed["image"]["url"].removeprefix("attachment://")
+    assert [f.filename for f in followup.files] == [filename]
+    png = followup.file(filename)
+    decode_png(png)
+    message = fake.original_message(handle)
+    assert message is not None and not message.loading and message.file(filename) == png
+    return embed, png
+
+
 def message_requests(fake: FakeDiscord) -> list[RecordedRequest]:
     """Every request in which the bot sent a message body (new, follow-up or edit)."""
     return [
