@@ -109,6 +109,14 @@ class BertLens(commands.AutoShardedBot):
         user = self.user
         log.info("Connected as %s (id %s) to %d guild(s)", user, getattr(user, "id", "?"), len(self.guilds))
 
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        # discord.py reconnects (or resumes) on its own, often without a word; say so once per drop.
+        if not self.is_closed() and self.service.accepting:
+            log.warning("Lost the gateway connection of shard %s; reconnecting", shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("Shard %s resumed its gateway session", shard_id)
+
     # ------------------------------------------------------------------------------------ shutdown
 
     async def shutdown(self, grace: float = 20.0) -> None:

@@ -169,6 +169,7 @@ ROWS: tuple[Setting, ...] = (
     Setting("VIEW_TIMEOUT", number(10.0, 900.0), 600.0, "Seconds before paging buttons disable."),
     Setting("VIEW_ANYONE", flag, False, "Let anyone drive the paging buttons, not only the invoker."),
     Setting("SHUTDOWN_GRACE", number(0.0, 600.0), 20.0, "Seconds a stopping bot waits for requests."),
+    Setting("CONNECT_TIMEOUT", number(1.0, 600.0), 30.0, "Seconds to reach Discord at start-up."),
     Setting("LOG_LEVEL", log_level, "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
     Setting("DISCORD_API_BASE", url("http", "https"), None, "Another Discord-compatible REST base."),
     Setting("DISCORD_GATEWAY_URL", url("ws", "wss"), None, "Another Discord-compatible gateway."),
@@ -235,6 +236,7 @@ class Settings:
     view_timeout: float = DEFAULTS["view_timeout"]
     view_anyone: bool = DEFAULTS["view_anyone"]
     shutdown_grace: float = DEFAULTS["shutdown_grace"]
+    connect_timeout: float = DEFAULTS["connect_timeout"]
     log_level: str = DEFAULTS["log_level"]
     discord_api_base: str | None = DEFAULTS["discord_api_base"]
     discord_gateway_url: str | None = DEFAULTS["discord_gateway_url"]
