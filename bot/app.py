@@ -16,7 +16,7 @@ from bot.settings import ConfigError, Settings
 log = logging.getLogger("bertlens")
 
 # The cogs, loaded as extensions in this order (one file per command family).
-EXTENSIONS = ("cogs.tokenize", "cogs.attention", "cogs.compare", "cogs.meta")
+EXTENSIONS = ("cogs.tokenize", "cogs.attention", "cogs.compare", "cogs.meta", "cogs.settings")
 
 
 def _setup_logging(level: str) -> None:
@@ -66,6 +66,7 @@ async def _run(settings: Settings, token: str, *, sync_only: bool) -> int:
     from bot.client import BertLens
     from bot.discord_endpoints import DEFAULT_API_BASE, DEFAULT_GATEWAY_URL, use_discord_endpoints
     from bot.service import LensService
+    from bot.store import Store
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,7 +87,8 @@ async def _run(settings: Settings, token: str, *, sync_only: bool) -> int:
         log.error("Cannot reach Discord at %s: %s", api_base, reason)
         return 1
     service = LensService.from_settings(settings)
-    bot = BertLens(settings, service, initial_extensions=EXTENSIONS, sync_only=sync_only)
+    store = None if sync_only else Store.from_url(settings.store_url(), ttl=settings.settings_ttl)
+    bot = BertLens(settings, service, store=store, initial_extensions=EXTENSIONS, sync_only=sync_only)
 
     async with bot:
         try:

@@ -3,6 +3,7 @@
     python -m bot                       run the bot (needs DISCORD_TOKEN)
     python -m bot sync                  push slash commands to Discord globally, then exit
     python -m bot health                exit 0 if the running bot is healthy (container HEALTHCHECK)
+    python -m bot migrate               create or upgrade the settings database (also done at start-up)
     python -m bot fetch-model [NAME]    download a model into the Hugging Face cache
     python -m bot tokenize S [S ...]    token table (or --json); --models a,b,c compares tokenizers
     python -m bot attention S WORD      heatmap image + top attended tokens (or --json)
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Discord bot (the default)", parents=[common])
     sub.add_parser("sync", help="sync slash commands globally with Discord, then exit", parents=[common])
     sub.add_parser("health", help="exit 0 if the running bot reports itself healthy (container check)")
+    sub.add_parser("migrate", help="create or upgrade the database of server settings (DATABASE_URL)")
     fetch = sub.add_parser("fetch-model", help="download a model into the Hugging Face cache (Docker build)")
     fetch.add_argument("name", nargs="?", help="model id (default: MODEL)")
 
@@ -306,6 +308,19 @@ def _service_command(command: str, args: argparse.Namespace, settings: Settings,
         healthy, reason = probe(settings)
         print(f"bertlens: {'healthy' if healthy else 'unhealthy'}: {reason}")
         return 0 if healthy else 1
+    if command == "migrate":
+        import asyncio
+
+        from bot.store import StoreConfigError, StoreUnavailable, migrate
+
+        try:
+            asyncio.run(migrate(settings.store_url()))
+        except StoreConfigError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        except StoreUnavailable as exc:
+            _fail(str(exc), EXIT_UNAVAILABLE)
+        print("bertlens: " + t(lang, "cli.migrated"))
+        return 0
     if command == "fetch-model":
         from bot.engine.defaults import BUNDLED_MODEL
         from bot.engine.model import fetch_model

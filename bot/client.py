@@ -19,6 +19,7 @@ from bot.interactions import Inflight
 from bot.markup import NO_MENTIONS
 from bot.service import LensService
 from bot.settings import Settings
+from bot.store import Store, StoreUnavailable
 from bot.translator import BertLensTranslator
 from bot.tree import BertLensTree
 
@@ -41,6 +42,7 @@ class BertLens(commands.AutoShardedBot):
         settings: Settings,
         service: LensService,
         *,
+        store: Store | None = None,
         initial_extensions: Sequence[str] = (),
         sync_only: bool = False,
         **options: Any,
@@ -64,6 +66,7 @@ class BertLens(commands.AutoShardedBot):
         )
         self.settings = settings
         self.service = service
+        self.store = store  # server settings and quizzes; None: built-in defaults only
         self.initial_extensions = tuple(initial_extensions)
         self.sync_only = sync_only
         self.inflight = Inflight(service.record)
@@ -77,8 +80,11 @@ class BertLens(commands.AutoShardedBot):
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         if not self.sync_only:
-            # Before the gateway connects, so no interaction can arrive ahead of the model.
+            # Before the gateway connects, so no interaction can arrive ahead of the model and the
+            # servers' settings. An unreachable database is logged and the defaults apply meanwhile.
             await self.service.start()
+            if self.store is not None:
+                await self.store.start()
             await self.health.start()
         await self.sync_commands()
 
@@ -109,6 +115,18 @@ class BertLens(commands.AutoShardedBot):
         user = self.user
         log.info("Connected as %s (id %s) to %d guild(s)", user, getattr(user, "id", "?"), len(self.guilds))
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: forget everything stored about it."""
+        if self.store is None:
+            return
+        try:
+            await self.store.delete_guild(guild.id)
+            log.info("Removed from guild %s: its settings and quizzes are deleted", guild.id)
+        except StoreUnavailable:
+            log.warning(
+                "Removed from guild %s, but the database is unavailable: its rows stay for now", guild.id
+            )
+
     async def on_shard_disconnect(self, shard_id: int) -> None:
         # discord.py reconnects (or resumes) on its own, often without a word; say so once per drop.
         if not self.is_closed() and self.service.accepting:
@@ -135,6 +153,8 @@ class BertLens(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await self.health.stop()
+        if self.store is not None:
+            await self.store.close()
         if not hasattr(self, "_AutoShardedClient__queue"):
             # discord.py creates the shards' event queue in connect(), so closing a bot that never
             # connected (a rejected token, a start-up error, a test) would raise AttributeError.

@@ -16,6 +16,7 @@ import discord
 
 from bot.i18n import language, t
 from bot.markup import NO_MENTIONS
+from bot.preferences import Preferences, preferences
 
 if TYPE_CHECKING:
     from bot.client import BertLens
@@ -131,6 +132,14 @@ class Inflight:
             log.info("%s outcome=%s latency=%.3fs", describe(interaction), outcome, elapsed)
 
 
+class NotHere(Exception):
+    """The server limits BERT Lens to other channels (``/settings``)."""
+
+    def __init__(self, channels: tuple[int, ...]) -> None:
+        super().__init__(channels)
+        self.channels = channels
+
+
 @contextlib.asynccontextmanager
 async def analysis_reply(
     bot: BertLens,
@@ -138,11 +147,17 @@ async def analysis_reply(
     check: Callable[[], object] | None = None,
     *,
     update: bool = False,
-) -> AsyncIterator[str]:
-    """The request sequence, written once: track it, answer bad input (``check``) and overload at once,
-    before promising an answer, then defer (a new "thinking" reply, or an update of the message a
-    button is on) and hand the block the user's language. Errors go to the tree's one error handler."""
+    prefs: Preferences | None = None,
+) -> AsyncIterator[Preferences]:
+    """The request sequence, written once: track it, apply the server's settings, answer a channel
+    the server did not allow, bad input (``check``) and overload at once, before promising an answer,
+    then defer (a new "thinking" reply, private if the server wants results private, or an update of
+    the message a button is on) and hand the block what applies to this request. Errors go to the
+    tree's one error handler."""
     async with bot.inflight.track(interaction):
+        prefs = prefs or preferences(bot, interaction)
+        if not update and not prefs.allowed:
+            raise NotHere(prefs.channels)
         if check is not None:
             check()
         with bot.service.admit():
@@ -150,5 +165,5 @@ async def analysis_reply(
             if update:
                 await interaction.response.defer()
             else:
-                await interaction.response.defer(thinking=True)
-            yield language(interaction.locale)
+                await interaction.response.defer(thinking=True, ephemeral=prefs.ephemeral)
+            yield prefs

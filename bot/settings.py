@@ -105,6 +105,16 @@ def name_list(raw: str) -> tuple[str, ...]:
     return names
 
 
+def database_url(raw: str) -> str:
+    from bot.store import StoreConfigError
+    from bot.store.engine import check_url
+
+    try:
+        return check_url(raw).render_as_string(hide_password=False)
+    except StoreConfigError as exc:  # its message never echoes a password
+        raise ValueError(str(exc).removeprefix("DATABASE_URL ").rstrip(".")) from None
+
+
 def id_list(raw: str) -> tuple[int, ...]:
     try:
         return tuple(sorted({int(part) for part in raw.replace(" ", "").split(",") if part}))
@@ -175,6 +185,15 @@ ROWS: tuple[Setting, ...] = (
     Setting("DISCORD_GATEWAY_URL", url("ws", "wss"), None, "Another Discord-compatible gateway."),
     Setting("SHARD_COUNT", whole(1, 10_000), None, "Total shards across all processes."),
     Setting("SHARD_IDS", id_list, None, "The shards this process runs, comma-separated."),
+    Setting("QUIZ_SECONDS", whole(10, 600), 60, "Seconds before a /quiz reveals itself."),
+    Setting("DATA_DIR", text, "data", "Folder for the SQLite database of server settings and quizzes."),
+    Setting(
+        "DATABASE_URL",
+        database_url,
+        None,
+        "sqlite+aiosqlite:///… (default: a file in DATA_DIR) or postgresql+asyncpg://… shared by clusters.",
+    ),
+    Setting("SETTINGS_TTL", number(1.0, 3600.0), 30.0, "Seconds before another cluster's change is seen."),
     Setting("HEALTH_PORT", whole(1, 65535), None, "Port for GET /healthz; off unless set."),
     Setting("HEALTH_FILE", text, None, "Status file refreshed while healthy; off unless set."),
 )
@@ -242,6 +261,10 @@ class Settings:
     discord_gateway_url: str | None = DEFAULTS["discord_gateway_url"]
     shard_count: int | None = DEFAULTS["shard_count"]
     shard_ids: tuple[int, ...] | None = DEFAULTS["shard_ids"]
+    quiz_seconds: int = DEFAULTS["quiz_seconds"]
+    data_dir: str = DEFAULTS["data_dir"]
+    database_url: str | None = DEFAULTS["database_url"]
+    settings_ttl: float = DEFAULTS["settings_ttl"]
     health_port: int | None = DEFAULTS["health_port"]
     health_file: str | None = DEFAULTS["health_file"]
 
@@ -255,6 +278,12 @@ class Settings:
     def with_models(self, *names: str) -> Settings:
         """These settings with other models (the CLI's --model); the first is the default."""
         return replace(self, model=names[0], models=tuple(dict.fromkeys(names)))
+
+    def store_url(self) -> str:
+        """DATABASE_URL, or the SQLite file in DATA_DIR (the folder is created)."""
+        from bot.store import default_url
+
+        return self.database_url or default_url(self.data_dir)
 
     def require_token(self) -> str:
         """The Discord token, or a ConfigError that tells a newcomer exactly what to set."""

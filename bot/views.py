@@ -26,6 +26,7 @@ from bot.i18n import EN, KO, language, t
 from bot.interactions import analysis_reply, fail
 from bot.limits import SELECT_OPTIONS
 from bot.markup import NO_MENTIONS
+from bot.preferences import preferences
 from bot.tree import handle_error
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ class PagingView(discord.ui.View):
 
 async def _may_drive(interaction: discord.Interaction, state: PageState) -> bool:
     bot: BertLens = interaction.client  # type: ignore[assignment]
-    if bot.settings.view_anyone or interaction.user.id == state.owner:
+    if interaction.user.id == state.owner or preferences(bot, interaction).view_anyone:
         return True
     await interaction.response.send_message(
         t(language(interaction.locale), "not_yours", user=f"<@{state.owner}>"),

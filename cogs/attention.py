@@ -13,6 +13,7 @@ from bot.engine.query import VIEWS, AttentionQuery
 from bot.engine.words import fold_word, sentence_words
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICE_VALUE, CHOICES
+from bot.preferences import preferences
 from bot.translator import text
 from bot.views import ITEMS, PagingView, Shape, first_state
 from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
@@ -66,17 +67,24 @@ class Attention(commands.Cog):
         occurrence: app_commands.Range[int, 1, 50] = 1,
         layer: app_commands.Range[int, 1, 48] | None = None,
         head: app_commands.Range[int, 1, 64] | None = None,
-        view: str = "word",
-        hide_special: bool = False,
+        view: str | None = None,
+        hide_special: bool | None = None,
         model: str | None = None,
     ) -> None:
         service = self.bot.service
-        name = chosen_model(service.models.names, model)
+        prefs = preferences(self.bot, interaction)  # the server's defaults, under the member's options
+        name = chosen_model(service.models.names, model) or prefs.model
         query = AttentionQuery(
-            word=word, occurrence=occurrence, layer=layer, head=head, view=view, hide_special=hide_special
+            word=word,
+            occurrence=occurrence,
+            layer=layer,
+            head=head,
+            view=view or prefs.view,
+            hide_special=prefs.hide_special if hide_special is None else hide_special,
         )
         check = lambda: service.check_attention(sentence, query, name)  # noqa: E731
-        async with analysis_reply(self.bot, interaction, check) as lang:
+        async with analysis_reply(self.bot, interaction, check, prefs=prefs):
+            lang = prefs.lang
             result, image = await service.attention(sentence, query, lang, model=name)
             state = first_state(self.bot, interaction, result, name, lang)
             controls = PagingView(state, Shape.of(result), self.bot.settings.view_timeout)
@@ -85,6 +93,7 @@ class Attention(commands.Cog):
                 embed=attention_embed(result, image, lang, model=name or service.models.default),
                 file=image_file(image),
                 view=controls,
+                ephemeral=prefs.ephemeral,
             )
 
     @attention.autocomplete("word")

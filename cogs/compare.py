@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.embeds import compare_embed, image_file
 from bot.interactions import analysis_reply, send
+from bot.preferences import preferences
 from bot.translator import text
 from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
 from cogs.attention import word_choices
@@ -39,17 +40,20 @@ class Compare(commands.Cog):
         word: Word,
         sentence_a: Sentence,
         sentence_b: Sentence,
-        hide_special: bool = False,
+        hide_special: bool | None = None,
         model: str | None = None,
     ) -> None:
         service = self.bot.service
-        name = chosen_model(service.models.names, model)
+        prefs = preferences(self.bot, interaction)
+        name = chosen_model(service.models.names, model) or prefs.model
+        hide = prefs.hide_special if hide_special is None else hide_special
         check = lambda: service.check_compare(word, sentence_a, sentence_b, name)  # noqa: E731
-        async with analysis_reply(self.bot, interaction, check) as lang:
+        async with analysis_reply(self.bot, interaction, check, prefs=prefs):
             comparison, image = await service.compare(
-                word, sentence_a, sentence_b, hide_special=hide_special, lang=lang, model=name
+                word, sentence_a, sentence_b, hide_special=hide, lang=prefs.lang, model=name
             )
-            await send(interaction, embed=compare_embed(comparison, image, lang), file=image_file(image))
+            embed = compare_embed(comparison, image, prefs.lang)
+            await send(interaction, embed=embed, file=image_file(image), ephemeral=prefs.ephemeral)
 
     @compare.autocomplete("word")
     async def compare_word(

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.embeds import tokenize_reply
 from bot.i18n import language, t
 from bot.interactions import analysis_reply, fail, send
+from bot.preferences import preferences
 from bot.translator import text
 from cogs._common import Sentence, chosen_model, limit_length, model_choices, per_user_cooldown
 
@@ -34,16 +35,18 @@ class Tokenize(commands.Cog):
         self, interaction: discord.Interaction, sentences: list[str], models: str | None = None
     ) -> None:
         service = self.bot.service
+        prefs = preferences(self.bot, interaction)
         names = service.models.names
-        one = chosen_model(names, models)
+        one = chosen_model(names, models) or prefs.model
         chosen = list(names) if models == "all" else [one] if one is not None else []
-        async with analysis_reply(self.bot, interaction, lambda: service.check_texts(*sentences)) as lang:
+        check = lambda: service.check_texts(*sentences)  # noqa: E731
+        async with analysis_reply(self.bot, interaction, check, prefs=prefs):
             if len(chosen) > 1:
                 reports = await service.tokenize_models(sentences, chosen)
             else:
                 reports = [await service.tokenize(sentences, chosen[0] if chosen else None)]
-            content, file = tokenize_reply(reports, lang)
-            await send(interaction, content, file=file)
+            content, file = tokenize_reply(reports, prefs.lang)
+            await send(interaction, content, file=file, ephemeral=prefs.ephemeral)
 
     @app_commands.command(name="tokenize", description=text("tokenize.description"))
     @app_commands.describe(

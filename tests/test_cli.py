@@ -434,3 +434,19 @@ def test_subprocess_unavailable_model_exit_1(python_m_bot):
     assert lines[0].startswith("bertlens: Cannot load model 'nonexistent/model-xyz'")
     assert "MODEL=bundled" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_migrate_creates_the_settings_database(cli, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(cli.cwd / "state"))
+    run = cli("migrate")
+    assert run.code == 0, run.err
+    assert "up to date" in run.out
+    assert (cli.cwd / "state" / "bertlens.db").is_file()
+    assert cli.loads == []  # no model needed
+
+
+def test_migrate_with_a_bad_database_url_is_one_line_exit_2(cli, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://somewhere/db")
+    run = cli("migrate")
+    assert run.code == 2
+    assert "DATABASE_URL" in one_error_line(run)

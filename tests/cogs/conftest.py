@@ -27,14 +27,17 @@ WORKER_PREFIX = "bertlens-worker"
 
 @pytest.fixture
 async def make_bot(lens: Lens) -> AsyncIterator[Callable[..., Awaitable[BertLens]]]:
-    """``await make_bot(workers=None, queue_limit=None, **settings)``: a bot with these settings
-    (``workers``/``queue_limit`` size its service); every bot is closed after the test."""
+    """``await make_bot(workers=None, queue_limit=None, store=None, **settings)``: a bot with these
+    settings (``workers``/``queue_limit`` size its service, ``store`` holds server settings); every bot
+    is closed after the test."""
     bots: list[BertLens] = []
 
     async def factory(
-        *, workers: int | None = None, queue_limit: int | None = None, **settings: Any
+        *, workers: int | None = None, queue_limit: int | None = None, store: Any = None, **settings: Any
     ) -> BertLens:
-        bot = await build_bot(lens, make_settings(**settings), workers=workers, queue_limit=queue_limit)
+        bot = await build_bot(
+            lens, make_settings(**settings), workers=workers, queue_limit=queue_limit, store=store
+        )
         bots.append(bot)
         return bot
 
@@ -69,3 +72,14 @@ def no_leaked_workers() -> Any:
     yield
     leaked = [t for t in threading.enumerate() if t.name.startswith(WORKER_PREFIX) and t not in before]
     assert not leaked, f"worker threads left running: {leaked}"
+
+
+@pytest.fixture
+async def store(tmp_path: Any) -> AsyncIterator[Any]:
+    """A real store for server settings and quizzes on a SQLite file of this test's own."""
+    from bot.store import Store, default_url
+
+    started = Store.from_url(default_url(tmp_path / "data"), ttl=1.0)
+    await started.start()
+    yield started
+    await started.close()

@@ -222,7 +222,7 @@ async def test_every_description_is_translated_in_the_synced_payload(make_bot):
                     assert choice["name"] == bot.settings.models[int(choice["value"])]  # an id, as it is
                     continue
                 assert choice["name_localizations"]["ko"] == COMMAND_TEXT[KO][f"choice.{choice['value']}"]
-    assert names == {"attention", "compare", "tokenize", "about", "help", "Tokenize message"}
+    assert names == {"attention", "compare", "tokenize", "about", "help", "settings", "Tokenize message"}
 
     # Every description, option description, choice and the menu's name carries a key that exists in
     # both languages, and fits Discord's limits there (100 characters; 32 for a context menu name).
@@ -262,6 +262,7 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
             "tokenize",
             "about",
             "help",
+            "settings",
             "Tokenize message",
         }
         assert bot.service.lens.model is lens.model  # loaded by setup_hook, in the pool
@@ -277,5 +278,9 @@ async def test_every_command_can_be_installed_on_servers_and_users_and_used_in_d
     """User installs: a student can use BERT Lens in DMs, group DMs and servers that never added it."""
     for command in bot.tree.get_commands():
         payload = command.to_dict(bot.tree)
+        if command.name == "settings":  # a server's settings: only where the server added the bot
+            assert (payload["integration_types"], payload["contexts"]) == ([0], [0])
+            assert int(payload["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+            continue
         assert payload["integration_types"] == [0, 1], command.name  # guild install, user install
         assert payload["contexts"] == [0, 1, 2], command.name  # guilds, bot DMs, private channels

@@ -443,6 +443,8 @@ class FakeInteraction:
         namespace: Any = None,
         command: Any = None,
         filesize_limit: int = limits.FILESIZE_DEFAULT,
+        channel_id: int = 222_222_222_222_222_222,
+        permissions: discord.Permissions | None = None,
     ) -> None:
         self.client = client
         self._client = client
@@ -455,7 +457,10 @@ class FakeInteraction:
         self.guild_id = guild_id
         self.guild = None
         self.channel = None
-        self.channel_id = 222_222_222_222_222_222
+        self.channel_id = channel_id
+        # What the member may do where they run the command (Discord sends it as app_permissions and
+        # member permissions; interaction.permissions is the member's).
+        self.permissions = permissions if permissions is not None else discord.Permissions.none()
         self.data = data or {}
         self.message = message
         self.extras: dict[Any, Any] = {}
@@ -649,17 +654,28 @@ def command_interaction(
     *,
     user: FakeUser | None = None,
     locale: discord.Locale = discord.Locale.american_english,
+    subcommand: str | None = None,
+    guild_id: int | None = 111_111_111_111_111_111,
+    channel_id: int = 222_222_222_222_222_222,
+    permissions: discord.Permissions | None = None,
     **options: Any,
 ) -> FakeInteraction:
     """A slash command invocation as Discord sends it (``data.options``, string/int/bool only);
-    options given as None are left out, as Discord leaves out options the user did not fill."""
-    data = {
-        "id": str(snowflake()),
-        "name": name,
-        "type": 1,
-        "options": [_option(k, v) for k, v in options.items() if v is not None],
-    }
-    return FakeInteraction(client, user=user, locale=locale, data=data)
+    options given as None are left out, as Discord leaves out options the user did not fill. A
+    ``subcommand`` of a group carries the options itself, as Discord nests them."""
+    given = [_option(k, v) for k, v in options.items() if v is not None]
+    if subcommand is not None:
+        given = [{"name": subcommand, "type": 1, "options": given}]
+    data = {"id": str(snowflake()), "name": name, "type": 1, "options": given}
+    return FakeInteraction(
+        client,
+        user=user,
+        locale=locale,
+        data=data,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        permissions=permissions,
+    )
 
 
 def autocomplete_interaction(
@@ -821,10 +837,16 @@ def make_settings(**overrides: Any) -> Any:
 
 
 async def build_bot(
-    lens: Any, settings: Any = None, *, workers: int | None = None, queue_limit: int | None = None
+    lens: Any,
+    settings: Any = None,
+    *,
+    workers: int | None = None,
+    queue_limit: int | None = None,
+    store: Any = None,
 ) -> Any:
     """A real ``BertLens`` that never logs in: the translator and every cog loaded as extensions,
-    around a ``LensService`` holding ``lens`` (what ``setup_hook`` does, minus the model load and sync)."""
+    around a ``LensService`` holding ``lens`` (what ``setup_hook`` does, minus the model load and sync).
+    ``store``: a started ``bot.store.Store`` for server settings (None: built-in defaults only)."""
     from bot.app import EXTENSIONS
     from bot.client import BertLens
     from bot.engine.registry import ModelRegistry
@@ -841,7 +863,7 @@ async def build_bot(
         workers=settings.workers if workers is None else workers,
         queue_limit=settings.queue_limit if queue_limit is None else queue_limit,
     )
-    bot = BertLens(settings, service)
+    bot = BertLens(settings, service, store=store)
     await bot.tree.set_translator(BertLensTranslator())
     for module in EXTENSIONS:
         await bot.load_extension(module)
