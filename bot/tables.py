@@ -225,10 +225,10 @@ def alignment_lines(
 
     headers = t(lang, "align.columns").split("|")
     rows: list[list[str]] = []
-    numbered = list(enumerate(analysis.morphemes))
+    number = {id(m): i for i, m in enumerate(analysis.morphemes)}
     for e_index, (start, end) in enumerate(analysis.eojeols):
-        members = [(i, m) for i, m in numbered if _in_eojeol(m, start, end, e_index, analysis)]
-        for k, (index, m) in enumerate(members):
+        for k, m in enumerate(analysis.in_eojeol(e_index)):
+            index = number[id(m)]
             pieces = [
                 sentence.display[ti] + ("*" if ti in crossing else "") for ti in tokens_of.get(index, [])
             ]
@@ -247,12 +247,6 @@ def alignment_lines(
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     lines.extend(_alignment_notes(analysis, bool(crossing), lang))
     return lines
-
-
-def _in_eojeol(m: morphemes.Morpheme, start: int, end: int, index: int, analysis: morphemes.Analysis) -> bool:
-    if m.written:
-        return start <= m.start < end
-    return start <= m.start <= end and analysis.eojeol_of(m.start) in (index, None)
 
 
 def _morpheme_label(m: morphemes.Morpheme) -> str:

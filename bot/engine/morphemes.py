@@ -16,6 +16,8 @@ control characters, which are removed before Kiwi reads it, or decomposed Hangul
 
 from __future__ import annotations
 
+import bisect
+import functools
 import importlib.util
 import logging
 import threading
@@ -121,16 +123,37 @@ class Analysis:
     text: str
     morphemes: tuple[Morpheme, ...]  # in text order
     eojeols: tuple[tuple[int, int], ...]  # the whitespace-separated words, as spans of the text
+    by_eojeol: tuple[tuple[Morpheme, ...], ...] = ()  # the morphemes of each eojeol
 
     def eojeol_of(self, position: int) -> int | None:
-        for index, (start, end) in enumerate(self.eojeols):
-            if start <= position < end:
-                return index
+        """The eojeol a character belongs to (None for whitespace)."""
+        index = bisect.bisect_right(self._starts, position) - 1
+        if index >= 0 and position < self.eojeols[index][1]:
+            return index
         return None
 
-    def in_eojeol(self, index: int) -> list[Morpheme]:
-        start, end = self.eojeols[index]
-        return [m for m in self.morphemes if start <= m.start < end or (not m.written and m.start == end)]
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [start for start, _ in self.eojeols]
+
+    def in_eojeol(self, index: int) -> tuple[Morpheme, ...]:
+        """The morphemes written in an eojeol, and those not written at all inside or at its end."""
+        return self.by_eojeol[index]
+
+
+def _by_eojeol(
+    found: tuple[Morpheme, ...], eojeols: tuple[tuple[int, int], ...]
+) -> tuple[tuple[Morpheme, ...], ...]:
+    groups: list[list[Morpheme]] = [[] for _ in eojeols]
+    starts = [start for start, _ in eojeols]
+    for m in found:
+        index = bisect.bisect_right(starts, m.start) - 1
+        if index < 0:
+            continue
+        end = eojeols[index][1]
+        if m.start < end or (not m.written and m.start == end):
+            groups[index].append(m)
+    return tuple(tuple(g) for g in groups)
 
 
 def eojeol_spans(text: str) -> tuple[tuple[int, int], ...]:
@@ -277,7 +300,8 @@ def _analyse(kiwi: Any, text: str) -> Analysis:
                 lemma=str(getattr(token, "lemma", token.form) or token.form),
             )
         )
-    return Analysis(text=text, morphemes=tuple(morphemes), eojeols=eojeol_spans(text))
+    found, eojeols = tuple(morphemes), eojeol_spans(text)
+    return Analysis(text=text, morphemes=found, eojeols=eojeols, by_eojeol=_by_eojeol(found, eojeols))
 
 
 ANALYSER = Analyser()

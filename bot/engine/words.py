@@ -13,8 +13,10 @@ same way in the sentence and in the typed word, and never echoed raw in an error
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine import morphemes
@@ -108,10 +110,11 @@ def _words_with_positions(text: str) -> list[tuple[int, str]]:
     return list(seen.values())
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
+@functools.lru_cache(maxsize=8192)
+def _fold(text: str) -> tuple[str, tuple[int, ...]]:
     """Lower-case and strip accents as an uncased WordPiece tokenizer does, and drop the characters it
     deletes (zero-width, controls), remembering where each folded character came from so matches map
-    back to the original text's offsets."""
+    back to the original text's offsets. Cached: autocomplete folds the same words at every keystroke."""
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -123,7 +126,7 @@ def _fold(text: str) -> tuple[str, list[int]]:
             for folded in part.casefold():
                 chars.append(folded)
                 origin.append(index)
-    return "".join(chars), origin
+    return "".join(chars), tuple(origin)
 
 
 def fold_word(text: str) -> str:
@@ -226,7 +229,7 @@ def _morpheme_matches(
 def _part(
     text: str,
     core: tuple[int, int],
-    inside: list[morphemes.Morpheme],
+    inside: Sequence[morphemes.Morpheme],
     start: int,
     end: int,
     asked: morphemes.Morpheme | None = None,
@@ -481,9 +484,11 @@ def word_suggestions(sentence: str, typed: str, limit: int = 25) -> list[str]:
     ranked: list[tuple[int, int, str]] = [(start, 0, word) for start, word in _words_with_positions(text)]
     analysis = morphemes.analyse(text, wait=False)
     if analysis is not None:
+        korean = [has_hangul(text[start:end]) for start, end in analysis.eojeols]
         for m in analysis.morphemes:
-            if not m.written:
-                continue
+            eojeol = analysis.eojeol_of(m.start)
+            if not m.written or eojeol is None or not korean[eojeol]:
+                continue  # outside Korean eojeols, words are whole words (as lookups find them)
             offer = m.surface if fold_word(m.surface) == fold_word(m.form) else m.form
             ranked.append((m.start, 1 if m.group in morphemes.CONTENT_GROUPS else 2, offer))
     candidates = [word for _, _, word in sorted(ranked, key=lambda r: (r[1] == 2, r[0], r[1]))]

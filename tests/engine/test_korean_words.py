@@ -6,15 +6,19 @@ to be one. Real tokenizations from the bundled model and real kiwipiepy analyses
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import os
 import statistics
 import threading
 import time
 import unicodedata
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.engine import morphemes
-from bot.engine.errors import OccurrenceOutOfRange, WordNotFound
+from bot.engine.errors import EngineError, OccurrenceOutOfRange, WordNotFound
 from bot.engine.query import AttentionQuery
 from bot.engine.words import (
     check_word,
@@ -315,3 +319,48 @@ def test_suggestions_are_cheap():
         word_suggestions(text, typed)
         timings.append(time.perf_counter() - started)
     assert statistics.median(timings) < 0.02  # about 1 ms here; generous for a busy machine
+
+
+# ------------------------------------------------------------------------------------- properties
+
+KOREAN = [
+    *"사과를먹었다했친구에게나는큰이걸추워서",
+    "Apple",
+    "pie",
+    " ",
+    " ",
+    "\u200b",
+    "\x1b",
+    ".",
+    "e\u0301",
+]
+korean_texts = st.lists(st.sampled_from(KOREAN), min_size=1, max_size=14).map("".join)
+PROPERTY = settings(
+    max_examples=int(os.environ.get("BERTLENS_PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@needs_kiwi
+@PROPERTY
+@given(text=korean_texts, data=st.data())
+def test_lookups_in_korean_text_are_consistent(text, data):
+    assert morphemes.warm_up()
+    words = word_suggestions(text, "", limit=100)
+    start = data.draw(st.integers(0, len(text) - 1))
+    candidates = [*words, text[start : data.draw(st.integers(start + 1, len(text)))]]
+    for word in candidates:
+        try:
+            first = locate(text, word)
+        except EngineError:
+            assert word not in words  # every suggestion is found
+            continue
+        spans = [locate(text, word, k) for k in range(1, first.occurrences + 1)]
+        for found in spans:
+            assert text[found.start : found.end] == found.text and found.text
+            assert found.occurrences == first.occurrences
+        # Occurrences are in text order and never overlap.
+        assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+        with pytest.raises(OccurrenceOutOfRange):
+            locate(text, word, first.occurrences + 1)
