@@ -110,11 +110,16 @@ def _words_with_positions(text: str) -> list[tuple[int, str]]:
     return list(seen.values())
 
 
-@functools.lru_cache(maxsize=8192)
 def _fold(text: str) -> tuple[str, tuple[int, ...]]:
     """Lower-case and strip accents as an uncased WordPiece tokenizer does, and drop the characters it
     deletes (zero-width, controls), remembering where each folded character came from so matches map
-    back to the original text's offsets. Cached: autocomplete folds the same words at every keystroke."""
+    back to the original text's offsets."""
+    # Words, morphemes and sentences are folded again at every keystroke of an autocomplete: cached,
+    # many short texts and a few sentences (a few MB at most).
+    return _fold_short(text) if len(text) <= 64 else _fold_long(text)
+
+
+def _fold_text(text: str) -> tuple[str, tuple[int, ...]]:
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -127,6 +132,10 @@ def _fold(text: str) -> tuple[str, tuple[int, ...]]:
                 chars.append(folded)
                 origin.append(index)
     return "".join(chars), tuple(origin)
+
+
+_fold_short = functools.lru_cache(maxsize=4096)(_fold_text)
+_fold_long = functools.lru_cache(maxsize=32)(_fold_text)
 
 
 def fold_word(text: str) -> str:
