@@ -270,7 +270,11 @@ class Analyser:
         kiwi = self.kiwi(wait=wait)
         if kiwi is None:
             return None
-        analysis = _analyse(kiwi, text)
+        try:
+            analysis = _analyse(kiwi, text)
+        except Exception:  # text Kiwi cannot read: lookups fall back to letters rather than fail
+            log.exception("Korean morphological analysis failed for a text of %d characters", len(text))
+            return None
         with self._cache_lock:
             self._cache[text] = analysis
             while len(self._cache) > self._cache_size:

@@ -244,3 +244,18 @@ def test_shown_drops_what_lookups_ignore():
     assert shown("app\u200ble") == "apple"
     assert shown("\x1b[2J") == "[2J"
     assert shown("\x07") == "\u2407"  # only invisible characters: named, not an empty quote
+
+
+def test_an_analysis_that_fails_falls_back_to_letters(monkeypatch, caplog):
+    class Unreadable:
+        def tokenize(self, text: str) -> list[object]:
+            raise RuntimeError("cannot read this")
+
+    failing = morphemes.Analyser(loader=Unreadable, installed=lambda: True)
+    monkeypatch.setattr(morphemes, "ANALYSER", failing)
+    assert morphemes.analyse("사과를 먹었다") is None
+    assert "cannot read this" in caplog.text
+    from bot.engine.words import locate
+
+    found = locate("나는 사과를 먹었다", "사과")
+    assert found.part is not None and not found.part.analysed and found.part.left_out[0].text == "를"
