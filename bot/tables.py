@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.engine import morphemes
+from bot.engine.chars import is_final_jamo, without_ignorable
 from bot.engine.family import VISIBLE_SPACE, TokenizerFamily
 from bot.engine.tokens import TokenizationReport, TokenizedSentence
 from bot.i18n import t
-from bot.text import display_width, one_line, pad
+from bot.text import clip, display_width, one_line, pad
 
 
 def token_notes(sentence: TokenizedSentence, shared: set[int], lang: str) -> list[str]:
@@ -177,6 +179,132 @@ def comparison_lines(reports: Sequence[TokenizationReport], lang: str) -> list[s
         if (note := hangul_note(report.sentences[0].family, texts, lang)) is not None
     ]
     return [*lines, "", *notes] if notes else lines
+
+
+# ------------------------------------------------------------------------------ Korean alignment
+
+
+def report_alignment_lines(report: TokenizationReport, lang: str, *, wait: bool = True) -> list[str]:
+    """``alignment_lines`` for every sentence of a report that has Hangul, under one title; [] when
+    none has, or the morphological analyser is not available (``wait``: see ``alignment_lines``)."""
+    lines: list[str] = []
+    several = len(report.sentences) > 1
+    for n, sentence in enumerate(report.sentences):
+        table = alignment_lines(sentence, lang, wait=wait, title=False)
+        if not table:
+            continue
+        if several:
+            lines.extend(["", t(lang, "tok.sentence", n=n + 1, text=one_line(sentence.text))])
+        lines.extend(table)
+    if not lines:
+        return []
+    return [t(lang, "align.title"), *(lines[1:] if lines[0] == "" else lines)]
+
+
+def alignment_lines(
+    sentence: TokenizedSentence, lang: str, *, wait: bool = True, title: bool = True
+) -> list[str]:
+    """Eojeol -> morphemes (with the part of speech students learn: 명사, 조사, 동사, 어미 ...) -> the
+    model's tokens, one row per morpheme, so a student sees where the model's pieces cut across
+    morphemes (marked *). Only for text with Hangul, when kiwipiepy is installed: [] otherwise.
+
+    Morphemes written in the same letters (했 = 하 + 었) each list the tokens of those letters; when a
+    tokenizer splits a syllable into jamo, an ending written as a final consonant (ᆫ of 큰) takes the
+    piece that ends with it. A morpheme not written at all (the 이 of 텍스트네) is shown in parentheses.
+    ``wait=False`` (on the event loop) returns [] instead of waiting for the analyser to load.
+    """
+    analysis = morphemes.analyse(sentence.text, wait=wait)
+    if analysis is None or not analysis.morphemes:
+        return []
+    owners = _token_owners(sentence, analysis.morphemes)
+    crossing = {token for token, owned in owners.items() if len(owned) > 1}
+    tokens_of: dict[int, list[int]] = {}
+    for token, owned in sorted(owners.items()):
+        for index in owned:
+            tokens_of.setdefault(index, []).append(token)
+
+    headers = t(lang, "align.columns").split("|")
+    rows: list[list[str]] = []
+    number = {id(m): i for i, m in enumerate(analysis.morphemes)}
+    for e_index, (start, end) in enumerate(analysis.eojeols):
+        for k, m in enumerate(analysis.in_eojeol(e_index)):
+            index = number[id(m)]
+            pieces = [
+                sentence.display[ti] + ("*" if ti in crossing else "") for ti in tokens_of.get(index, [])
+            ]
+            rows.append(
+                [
+                    clip(without_ignorable(sentence.text[start:end]), 20) if k == 0 else "",
+                    _morpheme_label(m),
+                    f"{morphemes.group_name(m.tag, lang)} {m.tag}",
+                    one_line(" ".join(pieces), 80) if pieces else "\u2014",
+                ]
+            )
+    widths = [max(display_width(r[c]) for r in [headers, *rows]) for c in range(len(headers) - 1)]
+    lines = [t(lang, "align.title")] if title else []
+    for row in [headers, *rows]:
+        cells = [pad(cell, widths[c]) for c, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    lines.extend(_alignment_notes(analysis, bool(crossing), lang))
+    return lines
+
+
+def _morpheme_label(m: morphemes.Morpheme) -> str:
+    if not m.written:
+        return f"({m.form})"
+    surface = without_ignorable(m.surface)
+    return m.form if m.form == surface else f"{m.form} ({surface})"
+
+
+def _token_owners(sentence: TokenizedSentence, found: tuple[morphemes.Morpheme, ...]) -> dict[int, list[int]]:
+    """For each token of the text, the morphemes (indices) written in its characters."""
+    owners: dict[int, list[int]] = {}
+    for ti, offset in enumerate(sentence.offsets):
+        if offset is None or sentence.framing[ti]:
+            continue
+        a, b = offset
+        if a == b:  # a bare word-start marker: it belongs to the word starting there
+            starting = [i for i, m in enumerate(found) if m.written and m.start == a]
+            if starting:
+                owners[ti] = starting[:1]
+            continue
+        owned = [i for i, m in enumerate(found) if m.written and m.start < b and m.end > a]
+        if owned:
+            owners[ti] = owned
+    # A syllable split into jamo pieces (큰: ᄏ ##ᅳ ##ᆫ) where a morpheme starts with a final consonant
+    # (크 + ᆫ, 나누 + ᆫ다): the piece ending in that consonant is that morpheme's, the others are not.
+    for index, m in enumerate(found):
+        if not (m.written and m.form and is_final_jamo(m.form[0])):
+            continue
+        syllable = (m.start, m.start + 1)
+        pieces = [ti for ti, owned in owners.items() if index in owned and sentence.offsets[ti] == syllable]
+        if len(pieces) < 2 or not sentence.display[pieces[-1]].endswith(m.form[0]):
+            continue
+        for ti in pieces[:-1]:
+            if len(owners[ti]) > 1:
+                owners[ti] = [i for i in owners[ti] if i != index]
+        owners[pieces[-1]] = [index]
+    return owners
+
+
+def _alignment_notes(analysis: morphemes.Analysis, crossing: bool, lang: str) -> list[str]:
+    notes = [t(lang, "align.cross")] if crossing else []
+    # Morphemes written in overlapping letters, grouped: 했 = 하 + 었, 추워서 = 춥 + 어서.
+    groups: list[list[morphemes.Morpheme]] = []
+    for m in sorted((m for m in analysis.morphemes if m.written), key=lambda m: (m.start, m.end)):
+        if groups and m.start < max(o.end for o in groups[-1]):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    for group in groups:
+        if len(group) > 1:
+            written = without_ignorable(analysis.text[group[0].start : max(o.end for o in group)])
+            parts = " + ".join(o.form for o in group)
+            notes.append(t(lang, "align.shares", written=written, parts=parts, count=len(group)))
+    zero = [m for m in analysis.morphemes if not m.written]
+    if zero:
+        notes.append(t(lang, "align.zero", form=zero[0].form))
+    return notes
 
 
 def _matrix(rows: Sequence[Sequence[int]]) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 
 from bot.engine.errors import EmptyText, OccurrenceOutOfRange, WordNotFound
 from bot.engine.query import AttentionQuery
 from bot.engine.words import find_word, locate_word, sentence_words
+from bot.i18n import error_text
 
 
 def _sentence(lens, text):
@@ -179,3 +182,69 @@ def test_special_tokens_typed_in_the_sentence_are_the_users_text(lens):
     assert span.token_indices == (2,)
     result = lens.attention("first [SEP] second", AttentionQuery("second", hide_special=True))
     assert result.word.tokens == ["first", "[SEP]", "second"]
+
+
+# -------------------------------------------------------------------- invisible and control characters
+
+
+def _no_control(text):
+    return not any(unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\t\n\r" for c in text)
+
+
+def test_zero_width_space_inside_a_word_is_read_like_the_tokenizer_reads_it(lens):
+    sentence = _sentence(lens, "I like app\u200ble pie")
+    assert [sentence.tokens[i] for i in range(1, 4)] == ["i", "like", "apple"]  # one token
+    span = find_word(sentence, "apple")
+    assert span.token_indices == (3,)
+    assert (span.text, span.start, span.end) == ("app\u200ble", 7, 13)
+    assert sentence_words(sentence.text) == ["I", "like", "app\u200ble", "pie"]
+    assert find_word(sentence, "app\u200ble").token_indices == (3,)  # the listed word is found again
+
+
+@pytest.mark.parametrize(
+    "word", ["apple\u200b", "\u200bapple", "apple\ufeff", "'apple'\u200b", "ap\u00adple", "apple\x07"]
+)
+def test_invisible_characters_in_the_typed_word_are_ignored(lens, word):
+    sentence = _sentence(lens, "I am eating an apple")
+    span = find_word(sentence, word)
+    assert (span.text, span.token_indices) == ("apple", (5,))
+
+
+def test_invisible_character_after_a_word_is_not_part_of_it(lens):
+    sentence = _sentence(lens, "apple\u200b pie and \u2060apple")
+    first, second = find_word(sentence, "apple", 1), find_word(sentence, "apple", 2)
+    assert (first.text, first.start, first.end, first.occurrences) == ("apple", 0, 5, 2)
+    assert (second.text, second.start) == ("apple", 16)
+
+
+def test_control_characters_inside_words_and_sentences(lens):
+    text = "apple\x1b[2J pie a\x1bb"
+    sentence = _sentence(lens, text)
+    assert find_word(sentence, "apple").token_indices == (1,)
+    assert find_word(sentence, "ab").text == "a\x1bb"
+
+
+def test_errors_never_echo_control_characters(lens):
+    sentence = _sentence(lens, "app\x1ble pie \u202eabc a\x1bb")
+    with pytest.raises(WordNotFound) as info:
+        find_word(sentence, "\x1b[2J\u202e")
+    params = info.value.params
+    assert params["word"] == "[2J"
+    assert params["available"] == ["apple", "pie", "abc", "ab"]
+    assert all(_no_control(str(v)) for v in (params["word"], params["sentence"], *params["available"]))
+    for lang in ("en", "ko"):
+        assert _no_control(error_text(lang, info.value))
+    with pytest.raises(OccurrenceOutOfRange) as out:
+        find_word(sentence, "ab", 2)
+    assert out.value.params["word"] == "ab"
+    assert _no_control(str(out.value))
+
+
+@pytest.mark.parametrize("word", ["\x07", "\u200b", "\x1b"])
+def test_a_word_of_invisible_characters_only_is_named_visibly(lens, word):
+    sentence = _sentence(lens, "apple \x07 pie")
+    with pytest.raises(WordNotFound) as info:
+        find_word(sentence, word)
+    shown_word = info.value.params["word"]
+    assert shown_word and _no_control(shown_word)
+    assert shown_word in str(info.value)
