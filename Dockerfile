@@ -18,7 +18,9 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip install .
+# The project itself (its own versions are pinned in pyproject), with the Korean morpheme analyser.
+# hadolint ignore=DL3013
+RUN pip install ".[korean]"
 ARG MODEL=distilbert-base-uncased
 RUN python -m bot fetch-model "${MODEL}"
 

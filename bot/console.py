@@ -12,9 +12,9 @@ from bot.engine.render import captions
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
-from bot.engine.words import joined_pieces
+from bot.engine.words import joined_pieces, word_notes
 from bot.i18n import t
-from bot.tables import comparison_lines, report_lines, summary_lines
+from bot.tables import comparison_lines, report_alignment_lines, report_lines, summary_lines
 from bot.text import display_width, pad, weighted_list
 
 MAX_TABLE_COLUMNS = 16  # wider tables do not fit a terminal; the image and --json have them all
@@ -28,7 +28,13 @@ def tokenize_text(reports: Sequence[TokenizationReport], lang: str) -> list[str]
     if len(reports) > 1:
         return comparison_lines(reports, lang)
     report = reports[0]
-    return [*report_lines(report, lang), "", *summary_lines(report, lang, cli=True)]
+    alignment = report_alignment_lines(report, lang)
+    return [
+        *report_lines(report, lang),
+        *(["", *alignment] if alignment else []),
+        "",
+        *summary_lines(report, lang, cli=True),
+    ]
 
 
 def _table(
@@ -109,6 +115,7 @@ def attention_text(result: AttentionResult, top: int, lang: str) -> list[str]:
             ),
         ),
     ]
+    lines += word_notes(span, lang)
     table = _view_table(result, lang)
     if table:
         lines += ["", *table]

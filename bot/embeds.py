@@ -17,10 +17,10 @@ from bot.engine.render import Image
 from bot.engine.results import AttentionResult, command_line
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
-from bot.engine.words import joined_pieces
+from bot.engine.words import joined_pieces, word_notes
 from bot.i18n import heads_label, t
 from bot.markup import code_block, escape
-from bot.tables import comparison_lines, report_lines, summary_lines
+from bot.tables import comparison_lines, report_alignment_lines, report_lines, summary_lines
 from bot.text import clip, one_line
 
 COLOUR = discord.Colour(0xE8D24A)  # cividis' bright end, so embed and heatmap belong together
@@ -55,6 +55,7 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
         description.append(
             t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences)
         )
+    description.extend(escape(note) for note in word_notes(word.span, lang))
     if word.span.pieces > 1:
         pieces = joined_pieces(analysis.sentence, word.span)
         description.append(
@@ -111,7 +112,10 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
     embed = discord.Embed(
         title=clip(t(lang, "compare.title", word=escape(one_line(a.span.text, 80))), limits.EMBED_TITLE),
         description=f"**A** > {clip(escape(a.analysis.sentence.text), 900)}\n"
-        f"**B** > {clip(escape(b.analysis.sentence.text), 900)}\n\n{ids}",
+        f"**B** > {clip(escape(b.analysis.sentence.text), 900)}\n\n{ids}"
+        + "".join(
+            f"\n{escape(note)}" for note in dict.fromkeys(word_notes(a.span, lang) + word_notes(b.span, lang))
+        ),
         colour=COLOUR,
     )
     cos = comparison.cosine
@@ -182,7 +186,10 @@ def tokenize_reply(reports: Sequence[TokenizationReport], lang: str) -> tuple[st
     if len(reports) > 1:
         table, notes = comparison_lines(reports, lang), [t(lang, "tok.models.legend")]
     else:
-        table, notes = report_lines(reports[0], lang), summary_lines(reports[0], lang)
+        # The Korean analysis was made in the worker (LensService.tokenize): nothing waits here.
+        alignment = report_alignment_lines(reports[0], lang, wait=False)
+        table = report_lines(reports[0], lang) + (["", *alignment] if alignment else [])
+        notes = summary_lines(reports[0], lang)
     summary = [escape(line) for line in notes]
     content = code_block(table) + "\n" + "\n".join(summary)
     if len(content) <= limits.CONTENT:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.engine import morphemes
 from bot.engine.lens import Lens
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.registry import ModelInfo, ModelRegistry
@@ -15,7 +16,7 @@ from bot.engine.render import Image
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
-from bot.engine.words import locate_word
+from bot.engine.words import check_word
 from bot.i18n import EN
 from bot.pool import Busy, ShuttingDown, WorkerPool
 from bot.settings import Settings
@@ -61,8 +62,11 @@ class LensService(WorkerPool):
 
     async def start(self) -> None:
         """Load the default model in the pool (never on the event loop) before users arrive; a default
-        that cannot load stops the start-up with its reason."""
+        that cannot load stops the start-up with its reason. The Korean analyser, when installed, too:
+        loading it later would hold up the first Korean request by seconds."""
         await self.run(self.models.lens)
+        if morphemes.available():
+            await self.run(morphemes.warm_up)
 
     @property
     def lens(self) -> Lens:
@@ -99,12 +103,17 @@ class LensService(WorkerPool):
         self.models.resolve(model)
         for text in (sentence_a, sentence_b):
             check_text(text, max_chars=self.models.max_chars)
-            locate_word(text, word)
+            check_word(text, word)
 
     # -------------------------------------------------------------------------------- engine calls
 
     async def tokenize(self, sentences: Sequence[str], model: str | None = None) -> TokenizationReport:
-        return await self.run(lambda: self.models.lens(model).tokenize(list(sentences)))
+        def job() -> TokenizationReport:
+            for sentence in sentences:
+                morphemes.analyse(sentence)  # Korean morphemes for the reply's table, cached here
+            return self.models.lens(model).tokenize(list(sentences))
+
+        return await self.run(job)
 
     async def tokenize_models(
         self, sentences: Sequence[str], names: Sequence[str]

@@ -10,9 +10,9 @@ from discord.ext import commands
 
 from bot.embeds import attention_embed, image_file
 from bot.engine.query import VIEWS, AttentionQuery
-from bot.engine.words import fold_word, sentence_words
+from bot.engine.words import fold_word, word_suggestions
 from bot.interactions import analysis_reply, send
-from bot.limits import CHOICE_VALUE, CHOICES
+from bot.limits import CHOICES
 from bot.preferences import preferences
 from bot.translator import text
 from bot.views import ITEMS, PagingView, Shape, first_state
@@ -25,18 +25,13 @@ VIEW_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for
 
 
 def word_choices(sentences: list[str], current: str, max_chars: int) -> list[app_commands.Choice[str]]:
-    """Words of the typed sentence(s) matching what is typed so far: prefix matches first."""
-    folded: dict[str, str] = {}
+    """Words (and, for Korean, morphemes such as 사과 in 사과를) of the typed sentence(s) matching what
+    is typed so far: prefix matches first, one of each across sentences."""
+    offered: dict[str, str] = {}
     for sentence in sentences:
-        for word in sentence_words(sentence[: max_chars * 2]):
-            folded.setdefault(fold_word(word), word)
-    typed = fold_word(current.strip())
-    starts = [w for f, w in folded.items() if f.startswith(typed)]
-    contains = [w for f, w in folded.items() if typed and typed in f and w not in starts]
-    return [
-        app_commands.Choice(name=w[:CHOICE_VALUE], value=w[:CHOICE_VALUE])
-        for w in (starts + contains)[:CHOICES]
-    ]
+        for word in word_suggestions(sentence[: max_chars * 2], current, CHOICES):
+            offered.setdefault(fold_word(word), word)
+    return [app_commands.Choice(name=w, value=w) for w in list(offered.values())[:CHOICES]]
 
 
 class Attention(commands.Cog):

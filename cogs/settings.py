@@ -8,6 +8,7 @@ commands keep the defaults and /settings says it cannot save now.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -26,6 +27,16 @@ from cogs._common import chosen_model, model_choices
 if TYPE_CHECKING:
     from bot.client import BertLens
 
+ANSWERABLE = (
+    discord.ChannelType.text,
+    discord.ChannelType.voice,
+    discord.ChannelType.news,
+    discord.ChannelType.news_thread,
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.stage_voice,
+    discord.ChannelType.forum,
+)
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=text(f"choice.language.{code}"), value=code) for code in ("auto", "ko", "en")
 ]
@@ -48,6 +59,10 @@ class Settings(
         self.bot = bot
         super().__init__()
         model_choices(self.change, bot.service.models.names)
+        # Channels a command can be run in: text, voice chat, announcements, threads, stages and forums
+        # (not categories; discord.py would offer every type).
+        param = self.channels._params["channel"]
+        self.channels._params["channel"] = dataclasses.replace(param, channel_types=list(ANSWERABLE))
 
     async def _allowed(self, interaction: discord.Interaction) -> bool:
         lang = language(interaction.locale)

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.engine.errors import InvalidChoice, OptionConflict, OutOfRange
 from bot.engine.tokens import check_text
-from bot.engine.words import locate_word
+from bot.engine.words import check_word
 
 Aggregation = Literal["mean", "max", "head"]
 View = Literal["word", "heads", "matrix", "grid", "rollout"]
@@ -119,4 +119,4 @@ def precheck(
         check_choices(query)
     else:
         resolve_query(query, num_layers, num_heads)
-    locate_word(text, query.word, query.occurrence)
+    check_word(text, query.word, query.occurrence)
