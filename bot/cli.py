@@ -178,11 +178,14 @@ def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
     from bot.engine.query import AttentionQuery, check_choices
     from bot.engine.tokens import check_text
 
-    texts = getattr(args, "sentences", None) or [
-        getattr(args, name) for name in ("sentence", "sentence_a", "sentence_b") if hasattr(args, name)
-    ]
-    for text in texts:
-        check_text(text, max_chars=settings.max_chars)
+    labelled: list[tuple[str | None, str]]
+    if args.command == "compare":
+        labelled = [("A", args.sentence_a), ("B", args.sentence_b)]
+    else:
+        texts = getattr(args, "sentences", None) or [args.sentence]
+        labelled = [(str(n) if len(texts) > 1 else None, text) for n, text in enumerate(texts, start=1)]
+    for label, text in labelled:
+        check_text(text, max_chars=settings.max_chars, label=label)
     if hasattr(args, "word") and not args.word.strip():
         raise EmptyText("word")
     if args.command == "attention":

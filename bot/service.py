@@ -86,8 +86,8 @@ class LensService(WorkerPool):
 
     def check_texts(self, *texts: str, model: str | None = None) -> None:
         self.models.resolve(model)
-        for text in texts:
-            check_text(text, max_chars=self.models.max_chars)
+        for n, text in enumerate(texts, start=1):
+            check_text(text, max_chars=self.models.max_chars, label=str(n) if len(texts) > 1 else None)
 
     def check_attention(self, sentence: str, query: AttentionQuery, model: str | None = None) -> None:
         lens = self.models.loaded(model)
@@ -101,8 +101,8 @@ class LensService(WorkerPool):
 
     def check_compare(self, word: str, sentence_a: str, sentence_b: str, model: str | None = None) -> None:
         self.models.resolve(model)
-        for text in (sentence_a, sentence_b):
-            check_text(text, max_chars=self.models.max_chars)
+        for label, text in (("A", sentence_a), ("B", sentence_b)):
+            check_text(text, max_chars=self.models.max_chars, label=label)
             check_word(text, word)
 
     # -------------------------------------------------------------------------------- engine calls

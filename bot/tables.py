@@ -27,8 +27,8 @@ def token_notes(sentence: TokenizedSentence, shared: set[int], lang: str) -> lis
             note = t(lang, "tok.note.unk")
         elif sentence.special[i]:
             note = t(lang, "tok.note.special")
-        elif sentence.subword[i]:
-            note = t(lang, "tok.note.piece", word=_word_of(sentence, i))
+        elif sentence.subword[i] or (i + 1 < len(sentence) and sentence.subword[i + 1]):
+            note = t(lang, "tok.note.piece", word=_word_of(sentence, i))  # the first piece too
         if i in shared:
             note = (note + ", " if note else "") + t(lang, "tok.note.shared")
         notes.append(note)

@@ -450,3 +450,23 @@ def test_migrate_with_a_bad_database_url_is_one_line_exit_2(cli, monkeypatch):
     run = cli("migrate")
     assert run.code == 2
     assert "DATABASE_URL" in one_error_line(run)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["tokenize", "ok", ""], "The sentence 2 is empty"),
+        (["tokenize", "", "ok"], "The sentence 1 is empty"),
+        (["compare", "apple", "I eat an apple", "   "], "The sentence B is empty"),
+        (["tokenize", "\x00\x01"], "The sentence is empty"),
+    ],
+)
+def test_an_empty_sentence_among_several_is_named(cli, argv, says):
+    run = cli(*argv)
+    assert run.code == 2 and says in one_error_line(run)
+
+
+def test_the_first_piece_of_a_split_word_is_noted_too(cli):
+    lines = cli("tokenize", "Tokenization rocks").out.splitlines()
+    first = next(line for line in lines if line.split()[:2] == ["1", "token"])
+    assert "piece of Tokenization" in first

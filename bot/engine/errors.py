@@ -54,8 +54,8 @@ class EngineError(ValueError):
 class EmptyText(EngineError):
     code = "empty_text"
 
-    def __init__(self, what: str = "sentence") -> None:
-        super().__init__(what=what)
+    def __init__(self, what: str = "sentence", label: str | None = None) -> None:
+        super().__init__(what=what, label=label)
 
 
 class TextTooLong(EngineError):

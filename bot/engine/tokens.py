@@ -75,9 +75,13 @@ class TokenizationReport:
     shared: tuple[SharedId, ...]
 
 
-def check_text(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, what: str = "sentence") -> str:
+def check_text(
+    text: str, *, max_chars: int = DEFAULT_MAX_CHARS, what: str = "sentence", label: str | None = None
+) -> str:
+    """``text`` made safe for the tokenizer, or a friendly error; ``label`` says which of several
+    sentences it is ("2", "B") so the error can say so."""
     if not isinstance(text, str) or not text.strip():
-        raise EmptyText(what)
+        raise EmptyText(what, label)
     if len(text) > max_chars:
         raise TextTooLong(length=len(text), limit=max_chars, unit="characters")
     # Lone surrogates (undecodable bytes in command-line arguments, "\ud800" escapes in JSON) are not
@@ -100,7 +104,10 @@ def encode(
     """
     if not sentences:
         raise EmptyText()
-    texts = [check_text(s, max_chars=max_chars) for s in sentences]
+    labels = [str(n) if len(sentences) > 1 else None for n in range(1, len(sentences) + 1)]
+    texts = [
+        check_text(s, max_chars=max_chars, label=label) for s, label in zip(sentences, labels, strict=True)
+    ]
     limit = min(max_tokens, lm.max_positions)
     with lm.tokenizing() as tokenizer:
         encoded = tokenizer(
@@ -128,7 +135,7 @@ def encode(
         added = [int(x) for x in encoded["special_tokens_mask"][i]]
         framing = tuple(m == 0 or a == 1 for a, m in zip(added, mask, strict=True))
         if all(framing):
-            raise EmptyText()  # only whitespace or characters the tokenizer drops
+            raise EmptyText(label=labels[i])  # only whitespace or characters the tokenizer drops
         special = tuple(f or t in special_ids for t, f in zip(ids, framing, strict=True))
         offsets = _offsets(encoded["offset_mapping"][i], framing, tokens_per[i], lm.family)
         wids = word_ids[i]

@@ -63,6 +63,8 @@ def error_text(lang: str, error: Explainable, escape: Callable[[str], str] = str
     key = f"err.{error.code}" if f"err.{error.code}" in STRINGS[EN] else "err.engine_error"
     if "what" in params and f"what.{params['what']}" in STRINGS[EN]:
         params["what"] = t(lang, f"what.{params['what']}")
+    if params.get("label"):  # which of several sentences
+        params["what"] = f"{params['what']} {params['label']}"
     if "case" in params:
         params["case"] = t(lang, f"conflict.{params['case']}")
     if "unit" in params:
