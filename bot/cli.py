@@ -8,6 +8,7 @@
     python -m bot tokenize S [S ...]    token table (or --json); --models a,b,c compares tokenizers
     python -m bot attention S WORD      heatmap image + top attended tokens (or --json)
     python -m bot compare WORD A B      the same word in two sentences
+    python -m bot quiz S WORD           a guess-first question, its candidates and answer (or --json)
 
 ``--model`` and ``--lang`` go before or after the subcommand. Bad input prints one line on stderr and
 exits with status 2, before any model loads; a model that cannot be loaded exits 1.
@@ -123,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     att.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
 
+    quiz = sub.add_parser(
+        "quiz", help="a guess-first question and its answer (for teachers)", parents=[common]
+    )
+    quiz.add_argument("sentence", metavar="SENTENCE", help="the sentence")
+    quiz.add_argument("word", metavar="WORD", help="the word whose attention to guess")
+    quiz.add_argument("--layer", type=int, help="layer to ask about (from 1; default: last)")
+    quiz.add_argument("--occurrence", type=int, default=1, help="which occurrence of the word (from 1)")
+    quiz.add_argument("--json", action="store_true", help="print JSON: candidates, weights and the answer")
+
     cmp_ = sub.add_parser(
         "compare", help="the same word in two sentences, with cosine similarity", parents=[common]
     )
@@ -188,6 +198,8 @@ def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
         check_text(text, max_chars=settings.max_chars, label=label)
     if hasattr(args, "word") and not args.word.strip():
         raise EmptyText("word")
+    if args.command == "quiz":
+        check_choices(AttentionQuery(args.word, occurrence=args.occurrence, layer=args.layer))
     if args.command == "attention":
         if args.top < 1:
             raise Refused(f"--top must be at least 1, got {args.top}")
@@ -298,7 +310,18 @@ def cmd_compare(registry: Any, args: argparse.Namespace, lang: str) -> None:
         _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
 
 
-HANDLERS = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare}
+def cmd_quiz(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import quiz_text
+    from bot.engine.results import to_json
+
+    question = registry.lens().quiz(args.sentence, args.word, args.occurrence, args.layer)
+    if args.json:
+        _dump(to_json(question))
+        return
+    _print(quiz_text(question, lang))
+
+
+HANDLERS = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare, "quiz": cmd_quiz}
 
 
 # ------------------------------------------------------------------------------------------ main

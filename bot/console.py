@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.engine.attention import all_heads, layer_matrix
 from bot.engine.render import captions
-from bot.engine.results import AttentionResult
+from bot.engine.results import AttentionResult, QuizQuestion
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces, word_notes
@@ -123,6 +123,21 @@ def attention_text(result: AttentionResult, top: int, lang: str) -> list[str]:
     width = max((display_width(a.token) for a in attended), default=0)
     lines += ["", t(lang, "cli.top", layer=word.layer + 1)]
     lines += [f"  {pad(a.token, width)}  {a.weight:.3f}  {_bar(a.weight)}" for a in attended]
+    return lines
+
+
+def quiz_text(question: QuizQuestion, lang: str) -> list[str]:
+    lines = [
+        t(lang, "cli.model", model=question.model),
+        t(lang, "cli.sentence", text=question.sentence),
+        "",
+        t(lang, "cli.quiz.question", word=question.word, layer=question.layer + 1),
+    ]
+    width = max(display_width(c) for c in question.candidates)
+    for i, (word, weight) in enumerate(zip(question.candidates, question.weights, strict=True)):
+        mark = "*" if i == question.answer else " "
+        lines.append(f" {mark} {pad(word, width)}  {weight:.3f}  {_bar(weight)}")
+    lines += ["", t(lang, "cli.quiz.answer", answer=question.right)]
     return lines
 
 

@@ -132,12 +132,13 @@ class Inflight:
             log.info("%s outcome=%s latency=%.3fs", describe(interaction), outcome, elapsed)
 
 
-class NotHere(Exception):
-    """The server limits BERT Lens to other channels (``/settings``)."""
+class Refusal(Exception):
+    """A polite no, told only to the member in their language: ``key`` names the i18n text."""
 
-    def __init__(self, channels: tuple[int, ...]) -> None:
-        super().__init__(channels)
-        self.channels = channels
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 @contextlib.asynccontextmanager
@@ -156,8 +157,8 @@ async def analysis_reply(
     tree's one error handler."""
     async with bot.inflight.track(interaction):
         prefs = prefs or preferences(bot, interaction)
-        if not update and not prefs.allowed:
-            raise NotHere(prefs.channels)
+        if not update and not prefs.allowed:  # the server limits BERT Lens to other channels
+            raise Refusal("not_here", channels=", ".join(f"<#{c}>" for c in prefs.channels[:20]))
         if check is not None:
             check()
         with bot.service.admit():

@@ -13,7 +13,7 @@ from bot.engine.lens import Lens
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.registry import ModelInfo, ModelRegistry
 from bot.engine.render import Image
-from bot.engine.results import AttentionResult
+from bot.engine.results import AttentionResult, QuizQuestion
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
 from bot.engine.words import check_word
@@ -137,6 +137,17 @@ class LensService(WorkerPool):
         self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None
     ) -> tuple[AttentionResult, Image]:
         return await self.run(lambda: self.models.lens(model).attention_png(sentence, query, lang))
+
+    async def quiz(
+        self,
+        sentence: str,
+        word: str,
+        *,
+        occurrence: int = 1,
+        layer: int | None = None,
+        model: str | None = None,
+    ) -> QuizQuestion:
+        return await self.run(lambda: self.models.lens(model).quiz(sentence, word, occurrence, layer))
 
     async def compare(
         self,

@@ -17,7 +17,7 @@ from discord import app_commands
 
 from bot.engine.errors import EngineError
 from bot.i18n import error_text, language, t
-from bot.interactions import NotHere, describe, fail
+from bot.interactions import Refusal, describe, fail
 from bot.markup import NO_MENTIONS, escape
 from bot.service import Busy, ShuttingDown
 
@@ -46,8 +46,8 @@ def explain(lang: str, cause: BaseException, interaction: discord.Interaction) -
         return t(lang, "busy")
     if isinstance(cause, ShuttingDown):
         return t(lang, "shutting_down")
-    if isinstance(cause, NotHere):
-        return t(lang, "not_here", channels=", ".join(f"<#{c}>" for c in cause.channels[:20]))
+    if isinstance(cause, Refusal):
+        return t(lang, cause.key, **cause.params)
     if isinstance(cause, app_commands.CommandOnCooldown):
         log.info("cooldown %.1fs %s", cause.retry_after, describe(interaction))
         return t(lang, "cooldown", seconds=max(1.0, cause.retry_after))

@@ -8,6 +8,7 @@ import pytest
 
 from bot import i18n
 from bot.engine import errors
+from bot.engine.quiz import NoCandidates
 from bot.i18n import EN, KO, STRINGS, error_text, language, t
 from bot.tables import display_width, one_line, pad, report_lines, summary_lines
 
@@ -76,6 +77,7 @@ EXAMPLES = {
         errors.InvalidChoice("aggregation", "median", ["mean", "max"]),
     ],
     errors.OptionConflict: [errors.OptionConflict(case) for case in ("max_head", "rollout", "grid")],
+    NoCandidates: [NoCandidates("apple")],
 }
 
 

@@ -14,7 +14,7 @@ from bot.engine.defaults import DEFAULT_CACHE_MB, DEFAULT_MAX_CHARS, DEFAULT_MAX
 from bot.engine.forward import Analysis, analyse
 from bot.engine.model import LoadedModel
 from bot.engine.query import AttentionQuery, precheck
-from bot.engine.results import AttentionResult, attention_result
+from bot.engine.results import AttentionResult, QuizQuestion, attention_result
 from bot.engine.similarity import Comparison, compare_word
 from bot.engine.tokens import TokenizationReport, tokenization_report
 from bot.i18n import EN
@@ -73,6 +73,14 @@ class Lens:
 
     def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
         return attention_result(self.analyse(text), query)
+
+    def quiz(self, text: str, word: str, occurrence: int = 1, layer: int | None = None) -> QuizQuestion:
+        """The guess-first question for ``word`` in ``layer`` (1-based; default the last), from the
+        same cached forward pass and the same rows as /attention (specials hidden)."""
+        from bot.engine.quiz import quiz_question
+
+        query = AttentionQuery(word, occurrence=occurrence, layer=layer, hide_special=True)
+        return quiz_question(self.attention(text, query))
 
     def attention_png(
         self, text: str, query: AttentionQuery, lang: str = EN

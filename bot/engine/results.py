@@ -36,6 +36,23 @@ class AttentionResult:
         return self.resolved.view == "rollout"
 
 
+@dataclass(frozen=True)
+class QuizQuestion:
+    """A guess-first question: which candidate the word attends to most in ``layer``."""
+
+    model: str
+    sentence: str
+    word: str  # as written in the sentence
+    layer: int  # 0-based
+    candidates: tuple[str, ...]  # in sentence order
+    weights: tuple[float, ...]  # the word's attention to each candidate (sums over its tokens)
+    answer: int  # index of the most attended candidate
+
+    @property
+    def right(self) -> str:
+        return self.candidates[self.answer]
+
+
 def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResult:
     resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
     span = find_word(analysis.sentence, query.word, query.occurrence)
@@ -168,4 +185,22 @@ def _(comparison: Comparison, top_k: int = 5) -> dict[str, Any]:
         "hide_special": a.hide_special,
         "cosine_embeddings": float(comparison.cosine[0]),
         "cosine": [float(v) for v in comparison.cosine[1:]],
+    }
+
+
+@to_json.register
+def _(question: QuizQuestion, top_k: int = 5) -> dict[str, Any]:
+    return {
+        "model": question.model,
+        "sentence": question.sentence,
+        "word": question.word,
+        "numbering": "Layers are numbered from 1; answer is a 0-based index into candidates.",
+        "layer": question.layer + 1,
+        "question": "Which word does the word attend to most in this layer (itself and specials aside)?",
+        "candidates": [
+            {"word": word, "weight": weight}
+            for word, weight in zip(question.candidates, question.weights, strict=True)
+        ],
+        "answer": question.answer,
+        "answer_word": question.right,
     }

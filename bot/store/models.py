@@ -114,6 +114,7 @@ class QuizRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(8))  # the asker's: the reveal speaks it too
 
     __table_args__ = (
         CheckConstraint("answer >= 0", name="answer"),

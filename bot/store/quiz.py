@@ -45,6 +45,7 @@ class Quiz:
     created_at: datetime
     deadline: datetime
     revealed_at: datetime | None
+    language: str | None = None
 
     @property
     def revealed(self) -> bool:
@@ -86,6 +87,7 @@ def _quiz(row: QuizRow) -> Quiz:
         created_at=row.created_at,
         deadline=row.deadline,
         revealed_at=row.revealed_at,
+        language=row.language,
     )
 
 
@@ -131,6 +133,7 @@ class QuizStore:
         candidates: Sequence[str],
         answer: int,
         seconds: float,
+        language: str | None = None,
     ) -> Quiz:
         """Store a new quiz that closes ``seconds`` from now; post it, then call ``set_message``."""
         if not candidates or not all(isinstance(c, str) for c in candidates):
@@ -155,6 +158,7 @@ class QuizStore:
             answer=answer,
             created_at=now,
             deadline=now + timedelta(seconds=seconds),
+            language=language,
         )
         async with self._outage.guard("saving a quiz"):
             await self._ready()

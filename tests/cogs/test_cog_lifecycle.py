@@ -222,7 +222,16 @@ async def test_every_description_is_translated_in_the_synced_payload(make_bot):
                     assert choice["name"] == bot.settings.models[int(choice["value"])]  # an id, as it is
                     continue
                 assert choice["name_localizations"]["ko"] == COMMAND_TEXT[KO][f"choice.{choice['value']}"]
-    assert names == {"attention", "compare", "tokenize", "about", "help", "settings", "Tokenize message"}
+    assert names == {
+        "attention",
+        "compare",
+        "tokenize",
+        "about",
+        "help",
+        "quiz",
+        "settings",
+        "Tokenize message",
+    }
 
     # Every description, option description, choice and the menu's name carries a key that exists in
     # both languages, and fits Discord's limits there (100 characters; 32 for a context menu name).
@@ -262,6 +271,7 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
             "tokenize",
             "about",
             "help",
+            "quiz",
             "settings",
             "Tokenize message",
         }

@@ -33,7 +33,9 @@ def test_global_commands_allow_user_installs_and_work_in_a_dm(tmp_path: Path) ->
         )
         assert synced.returncode == 0, synced.stdout + synced.stderr
         commands = {c["name"]: c for c in fake.commands()}
-        assert {"attention", "compare", "tokenize", "about", "help", "Tokenize message"} <= set(commands)
+        assert {"attention", "compare", "tokenize", "quiz", "about", "help", "Tokenize message"} <= set(
+            commands
+        )
         for command in commands.values():
             if command["name"] == "settings":  # a server's own settings: only where it added the bot
                 assert (command["integration_types"], command["contexts"]) == ([0], [0])

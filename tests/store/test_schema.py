@@ -40,7 +40,7 @@ async def test_migrate_from_empty_to_head(db):
     async with engine.connect() as conn:
         assert await conn.run_sync(_tables) == set()
     await migrate(db.url)  # the function `python -m bot migrate` calls
-    assert await current(engine) == head() == "0001"
+    assert await current(engine) == head() == "0002"
     async with engine.connect() as conn:
         assert await conn.run_sync(_tables) == TABLES
 
@@ -117,9 +117,9 @@ async def test_draft_revision_finds_nothing_to_do_when_models_match(tmp_path, mo
     monkeypatch.setattr(module, "MIGRATIONS", copy)
     path = await module.draft_revision("nothing changed")
     assert path.parent == copy / "versions"
-    assert path.name.startswith("0002_")
+    assert path.name.startswith("0003_")
     text = path.read_text()
-    assert "down_revision = '0001'" in text or 'down_revision = "0001"' in text
+    assert "down_revision = '0002'" in text or 'down_revision = "0002"' in text
     body = text.split("def upgrade() -> None:")[1].split("def downgrade")[0]
     assert "op." not in body  # models and migrations agree: nothing to migrate
 
@@ -160,3 +160,26 @@ def test_the_wheel_ships_the_migrations(tmp_path):
     }
     assert {"bot/store/migrations/env.py", "bot/store/migrations/script.py.mako"} <= expected
     assert expected <= names, sorted(expected - names)
+
+
+async def test_an_older_database_is_upgraded_with_its_quizzes_kept(db):
+    """A database made before quizzes remembered their language: the quiz survives the upgrade."""
+    from sqlalchemy import text
+
+    from bot.store.schema import upgrade
+
+    engine = db.engine()
+    await upgrade(engine, "0001")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO quizzes (guild_id, channel_id, owner_id, model, sentence, word, occurrence, "
+                "layer, candidates, answer, created_at, deadline) VALUES (1, 2, 3, 'bundled', 'a b', 'a', "
+                "1, 5, '[\"b\"]', 0, '2026-01-01 00:00:00', '2026-01-01 00:01:00')"
+            )
+        )
+    await migrate(db.url)
+    assert await current(engine) == "0002"
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT word, language FROM quizzes"))).all()
+    assert [tuple(r) for r in rows] == [("a", None)]
