@@ -70,7 +70,8 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
     share = word.sink_share()
     if share is not None and not result.is_rollout:
         framing = analysis.sentence.family.framing
-        description.append(t(lang, "attention.sink", share=share, layer=word.layer + 1, specials=framing))
+        key = "attention.sink_max" if word.heads.agg == "max" else "attention.sink"
+        description.append(t(lang, key, share=share, layer=word.layer + 1, specials=framing))
     embed = discord.Embed(
         title=clip(t(lang, "attention.title", word=escape(one_line(word.span.text, 80))), limits.EMBED_TITLE),
         description="\n".join(description),

@@ -81,21 +81,27 @@ class WordAttention:
         return picked
 
     def sink_share(self) -> float | None:
-        """The share of raw attention [CLS]/[SEP] take in the selected layer when it is at least half
-        and specials are shown: worth telling users, since it washes out every other colour."""
+        """What [CLS]/[SEP] take in the selected layer, when it is at least half and they are shown:
+        worth telling users, since it washes out every other colour."""
         if self.hide_special:
             return None
         share = self.special_share()
         return share if share >= SINK_SHARE else None
 
     def special_share(self, layer: int | None = None) -> float:
-        """How much of the raw mean attention goes to [CLS]/[SEP]: high values mean 'attention sink'."""
-        sentence = self.analysis.sentence
-        rows = word_rows(self.analysis.attentions, self.span.token_indices)[
-            self.layer if layer is None else layer
-        ]
-        mean = rows.mean(axis=0)
-        return float(sum(mean[i] for i, f in enumerate(sentence.framing) if f and sentence.attention_mask[i]))
+        """What [CLS]/[SEP] take in the row as shown (mean over heads, or the one head): their share.
+        For a max over heads, which is no distribution, the largest such cell instead."""
+        row = self.rows[self.layer if layer is None else layer]
+        special = self.special_columns()
+        if not special:
+            return 0.0
+        values = row[special]
+        return float(values.max() if self.heads.agg == "max" else values.sum())
+
+    def special_columns(self) -> list[int]:
+        """Positions, among the shown columns, of the tokens the tokenizer added."""
+        framing = self.analysis.sentence.framing
+        return [c for c, index in enumerate(self.columns) if framing[int(index)]]
 
 
 def word_rows(attentions: np.ndarray, token_indices: Sequence[int]) -> np.ndarray:

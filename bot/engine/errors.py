@@ -55,7 +55,8 @@ class EmptyText(EngineError):
     code = "empty_text"
 
     def __init__(self, what: str = "sentence", label: str | None = None) -> None:
-        super().__init__(what=what, label=label)
+        # ``label``: which of several sentences ("2", "B"), only when there are several.
+        super().__init__(what=what, **({"label": label} if label else {}))
 
 
 class TextTooLong(EngineError):

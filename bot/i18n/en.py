@@ -145,6 +145,7 @@ STRINGS: dict[str, str] = {
     "attention.occurrence": "Occurrence {occurrence} of {count}.",
     "attention.sink": "Tip: {specials} take {share:.0%} of this word's attention in layer {layer} "
     "(an “attention sink”). Press “Hide {specials}” to compare the real words.",
+    "attention.sink_max": "Tip: in layer {layer} one head gives {specials} {share:.2f} of its attention (an “attention sink”). Press “Hide {specials}” to compare the real words.",
     "specials.hidden": "specials hidden",
     "specials.shown": "specials shown",
     "heads.mean": "mean of {n} heads",
@@ -243,6 +244,11 @@ STRINGS: dict[str, str] = {
     "img.top.where": "layer {layer}, {heads}",
     "img.sink": "Tip: {specials} take {share:.0%} of its attention in layer {layer} "
     "(an 'attention sink'); hide them to compare the words.",
+    "img.sink_max": "Tip: one head gives {specials} {share:.2f} of its attention in layer {layer} (an 'attention sink'); hide them to compare the words.",
+    "img.compare.which": "In sentence {sentence}: {tip}",
+    "img.scale.words": "Colours run from 0 to {vmax:.2f}, the largest weight to a word; {specials} cells above it are drawn at full colour (their numbers are true).",
+    "img.grid.tokens": "In every thumbnail, rows and columns are the tokens in order: {tokens}.",
+    "img.grid.sqrt": "Square-root colour scale: weak links stay visible (a weight of 0.25 is drawn half as bright as 1).",
     "img.pieces": "{word} is {count} tokens ({pieces}): their rows are averaged.",
     "img.window": "Long sentence: showing tokens {start}–{stop} of {total}, around the word.",
     "img.sentence_cut": "The sentence is shortened in the subtitle.",

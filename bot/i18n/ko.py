@@ -140,6 +140,7 @@ STRINGS: dict[str, str] = {
     "attention.occurrence": "{count}번 중 {occurrence}번째.",
     "attention.sink": "팁: {layer}번 레이어에서 {specials}가 이 단어 어텐션의 {share:.0%}를 "
     "가져갑니다(“어텐션 싱크”). “{specials} 숨기기”를 눌러 실제 단어끼리 비교해 보세요.",
+    "attention.sink_max": "팁: {layer}번 레이어에서 한 헤드가 {specials}에 어텐션의 {share:.2f}를 줍니다(“어텐션 싱크”). “{specials} 숨기기”를 눌러 실제 단어끼리 비교해 보세요.",
     "specials.hidden": "특수 토큰 숨김",
     "specials.shown": "특수 토큰 표시",
     "heads.mean": "{n}개 헤드 평균",
@@ -236,6 +237,11 @@ STRINGS: dict[str, str] = {
     "img.top.where": "{layer}번 레이어, {heads}",
     "img.sink": "팁: {layer}번 레이어에서 {specials}가 이 단어 어텐션의 {share:.0%}를 가져갑니다(‘어텐션 싱크’). "
     "숨기면 단어끼리 비교할 수 있습니다.",
+    "img.sink_max": "팁: {layer}번 레이어에서 한 헤드가 {specials}에 어텐션의 {share:.2f}를 줍니다(‘어텐션 싱크’). 숨기면 단어끼리 비교할 수 있습니다.",
+    "img.compare.which": "문장 {sentence}: {tip}",
+    "img.scale.words": "색은 0부터 단어가 받은 가장 큰 가중치 {vmax:.2f}까지입니다. 이를 넘는 {specials} 칸은 가장 밝은 색으로 칠했습니다(숫자는 그대로).",
+    "img.grid.tokens": "각 칸의 행과 열은 이 순서의 토큰입니다: {tokens}.",
+    "img.grid.sqrt": "제곱근 색 척도: 약한 연결도 보이도록 했습니다(가중치 0.25가 1의 절반 밝기).",
     "img.pieces": "{word}는 토큰 {count}개({pieces})로 나뉘어, 그 행들을 평균했습니다.",
     "img.window": "긴 문장: 단어 주변의 토큰 {start}–{stop}번만 보여 줍니다 (전체 {total}개).",
     "img.sentence_cut": "부제목의 문장은 줄여서 표시했습니다.",

@@ -63,13 +63,17 @@ def top_line(lang: str, word: WordAttention, where: str, k: int = 5) -> str:
     return t(lang, "img.top", where=where, listed=listed or t(lang, "img.top.none"))
 
 
-def sink_tip(lang: str, word: WordAttention) -> str | None:
-    """Say why [CLS]/[SEP] dominate instead of letting them silently wash out the colour scale."""
+def sink_tip(lang: str, word: WordAttention, sentence: str | None = None) -> str | None:
+    """Say why [CLS]/[SEP] dominate instead of letting them silently wash out the colour scale, with
+    the very number the picture shows (a share of the row, or for a max over heads the largest cell).
+    ``sentence`` names which one ("A", "B") where there are two."""
     share = word.sink_share()
     if share is None:
         return None
     framing = word.analysis.sentence.family.framing
-    return t(lang, "img.sink", share=share, layer=word.layer + 1, specials=framing)
+    key = "img.sink_max" if word.heads.agg == "max" else "img.sink"
+    tip = t(lang, key, share=share, layer=word.layer + 1, specials=framing)
+    return tip if sentence is None else t(lang, "img.compare.which", sentence=sentence, tip=tip)
 
 
 def pieces_note(lang: str, word: WordAttention) -> str | None:

@@ -120,9 +120,22 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         captions.top_line(lang, a, t(lang, "img.compare.where", label="A", layer=layers), 3),
         captions.top_line(lang, b, t(lang, "img.compare.where", label="B", layer=layers), 3),
     ]
-    tip = next((tip for w in (a, b) if (tip := captions.sink_tip(lang, w)) is not None), None)
+    tip = next(
+        (tip for label, w in (("A", a), ("B", b)) if (tip := captions.sink_tip(lang, w, label)) is not None),
+        None,
+    )
     if tip is not None:
         notes.append(tip)
+    scales = [
+        panels.words_vmax(
+            p.word.rows[:, p.start : p.stop],
+            [c - p.start for c in p.word.special_columns() if p.start <= c < p.stop],
+        )
+        for p in sentences
+    ]
+    top = max(scale for scale, _ in scales)
+    if any(clipped for _, clipped in scales):
+        notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     if any((p.start, p.stop) != (0, len(p.labels)) for p in sentences):
         notes.append(t(lang, "img.compare.window", count=MAX_COLUMNS_PER_ROW))
     alt = t(lang, "img.compare.alt", word=word, model=analysis.model, ids=id_line, lesson=lesson)
@@ -134,7 +147,7 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         rows=[t(lang, "img.layer", n=j + 1) for j in range(layers)],
         highlight_row=layers - 1,
         row_px=42 if layers <= 8 else 32,
-        vmax=max(panels.vmax(p.word.rows[:, p.start : p.stop]) for p in sentences),
+        vmax=top,
         colour_label=t(lang, "img.weight"),
         cosine=cos,
         chart_title=t(lang, "img.compare.chart", word=word),

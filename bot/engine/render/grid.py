@@ -68,7 +68,12 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
             specials=captions.specials(lang, word.hide_special, True, analysis.sentence),
         ),
     ]
-    notes = [t(lang, "img.grid.note", word=captions.quoted(word.span.text))]
+    tokens = " ".join(analysis.sentence.display[int(i)] for i in keep[start:stop])
+    notes = [
+        t(lang, "img.grid.note", word=captions.quoted(word.span.text)),
+        t(lang, "img.grid.tokens", tokens=tokens),
+        t(lang, "img.grid.sqrt"),
+    ]
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
     alt = t(lang, "img.grid.alt", count=layers * heads, model=analysis.model, sentence=analysis.sentence.text)
     return GridPlan(

@@ -79,6 +79,10 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         ),
     ]
     notes = [t(lang, "img.matrix.note", word=captions.quoted(word.span.text))]
+    framing = analysis.sentence.framing
+    top, clipped = panels.words_vmax(matrix, [p for p, i in enumerate(keep[start:stop]) if framing[int(i)]])
+    if clipped:
+        notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
     alt = t(
         lang, "img.matrix.alt", layer=word.layer + 1, sentence=analysis.sentence.text, model=analysis.model
@@ -93,7 +97,7 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         heat_px=heat_px,
         rotate=not panels.labels_fit(labels, cell, LABEL_PX),
         annotate=cell >= 55 and heat_px / count >= 38,
-        vmax=panels.vmax(matrix),
+        vmax=top,
         colour_label=t(lang, "img.weight"),
         filename="bertlens-matrix.png",
         alt_text=alt,

@@ -169,6 +169,16 @@ def word_columns(word: WordAttention) -> list[int]:
     return [c for c, index in enumerate(word.columns) if int(index) in own]
 
 
+def words_vmax(data: np.ndarray, special: Sequence[int]) -> tuple[float, bool]:
+    """The top of the colour scale over the words' columns only, and whether a [CLS]/[SEP] column goes
+    above it: a sink at 0.86 would otherwise draw every word in the same dark colour."""
+    words = np.delete(data, list(special), axis=1) if special else data
+    if words.size == 0:
+        return vmax(data), False
+    top = vmax(words)
+    return top, bool(special) and bool((data[:, list(special)] > top + 1e-9).any())
+
+
 def vmax(data: np.ndarray) -> float:
     """The top of the colour scale: the largest value shown (1 if there is none)."""
     finite = data[np.isfinite(data)]

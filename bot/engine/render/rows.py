@@ -92,6 +92,11 @@ def plan_rows(
         notes.append(tip)
     if (piece_note := captions.pieces_note(lang, word)) is not None:
         notes.append(piece_note)
+    shown_specials = [c - start for c in word.special_columns() if start <= c < stop]
+    top, clipped = panels.words_vmax(data[:, start:stop], shown_specials)
+    if clipped:
+        framing = analysis.sentence.family.framing
+        notes.append(t(lang, "img.scale.words", vmax=top, specials=framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(labels), cut))
     if (unknown := captions.unknown_note(lang, analysis.sentence)) is not None:
         notes.append(unknown)
@@ -119,7 +124,7 @@ def plan_rows(
         rotate=not panels.labels_fit(labels[start:stop], cell, LABEL_PX),
         annotate=cell >= ANNOTATED_CELL_PX and len(rows) <= ANNOTATED_ROWS,
         row_px=42 if len(rows) <= 8 else 34,
-        vmax=panels.vmax(data[:, start:stop]),
+        vmax=top,
         colour_label=colour_label,
         filename=f"bertlens-{result.resolved.view}.png",
         alt_text=alt,
