@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from bot.engine.render.fonts import PAD, graphemes, printable, text_mask, turned_mask
+from bot.engine.render.fonts import PAD, graphemes, printable, text_mask, text_width, turned_mask
 from bot.engine.render.png import encode_png
 from bot.engine.render.style import (
     BACKGROUND,
@@ -62,7 +62,7 @@ class Canvas:
     # ---------------------------------------------------------------------------------------- text
 
     def text_width(self, text: str, size: int, bold: bool = False) -> float:
-        return text_mask(printable(text), size, bold).width
+        return text_width(printable(text), size, bold)
 
     def text(
         self,

@@ -131,6 +131,13 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[int, str], ...]:
             continue
         for char in cluster:
             index = base if base != NO_FONT and ord(char) in _charmap(FONT_FILES[base][side]) else None
+            if (
+                char == " "
+                and runs
+                and runs[-1][0] > 0
+                and ord(char) in _charmap(FONT_FILES[runs[-1][0]][side])
+            ):
+                index = runs[-1][0]  # a space after Hangul stays in its run: half as many runs to draw
             if index is None:
                 index = _font_for(char, bold)
             if index == NO_FONT:
@@ -234,15 +241,25 @@ def placeholder(cluster: str, size: int, bold: bool) -> Placeholder:
     return Placeholder(mask, right + 2, ascent)
 
 
+def _advances(runs: tuple[tuple[int, str], ...], size: int, bold: bool) -> list[float]:
+    return [
+        placeholder(run, size, bold).width if index == NO_FONT else _font(index, size, bold).getlength(run)
+        for index, run in runs
+    ]
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: int, bold: bool) -> float:
+    """The advance width of ``text``, without rasterising it (shortening text to fit tries many)."""
+    return sum(_advances(_runs(text, bold), size, bold))
+
+
 @lru_cache(maxsize=8192)
 def text_mask(text: str, size: int, bold: bool) -> Glyphs:
     """Text rasterised once and reused. Masks are never modified after this."""
     runs = _runs(text, bold)
     fonts = [_font(max(index, 0), size, bold) for index, _ in runs]
-    widths = [
-        placeholder(run, size, bold).width if index == NO_FONT else font.getlength(run)
-        for font, (index, run) in zip(fonts, runs, strict=True)
-    ]
+    widths = _advances(runs, size, bold)
     width = sum(widths)
     ascent = max(font.getmetrics()[0] for font in fonts)
     descent = max(font.getmetrics()[1] for font in fonts)
