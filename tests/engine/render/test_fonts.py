@@ -48,7 +48,13 @@ GREEN_APPLE = "\U0001f34f"
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl: one grapheme cluster
 
 
-CACHED = (fonts._runs, fonts.text_mask, fonts.turned_mask, fonts.placeholder)  # even while one is patched
+CACHED = (
+    fonts._runs,
+    fonts.text_width,
+    fonts.text_mask,
+    fonts.turned_mask,
+    fonts.placeholder,
+)  # even while one is patched
 
 
 def clear_caches() -> None:
@@ -122,6 +128,18 @@ def test_the_hangul_font_ships_in_the_package_and_is_the_second_font():
     assert Path(HANGUL[0]).parent == Path(str(folder))
     assert fonts.FONT_FILES[:2] == SHIPPED
     assert Path(DEJAVU[0]).name == "DejaVuSans.ttf"
+
+
+def test_a_system_cjk_font_comes_third(monkeypatch):
+    """An installed CJK font (hanja, kana) is used after the shipped one; DejaVu Serif stands in for it."""
+    serif = tuple(
+        str(Path(DEJAVU[0]).with_name(name)) for name in ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf")
+    )
+    found = {("NanumGothic", "normal"): serif[0], ("NanumGothic", "bold"): serif[1]}
+    monkeypatch.setattr(fonts, "_system_font", lambda family, weight: found.get((family, weight)))
+    assert fonts._font_files() == [*SHIPPED, serif]
+    monkeypatch.setattr(fonts, "_system_font", lambda family, weight: None)
+    assert fonts._font_files() == SHIPPED
 
 
 def test_licence_and_readme_match_the_files():
@@ -257,7 +275,7 @@ def test_an_emoji_is_a_visible_placeholder_with_its_code_point(use_fonts, monkey
     # In a sentence, the Hangul and the box are side by side, and the box has the width it takes.
     sentence = "\ub098\ub294 " + APPLE + " \uc0ac\uacfc"  # 나는 🍎 사과
     runs = fonts._runs(sentence, bold)
-    assert [index for index, _ in runs] == [1, 0, fonts.NO_FONT, 0, 1]
+    assert [index for index, _ in runs] == [1, fonts.NO_FONT, 0, 1]  # the space after Hangul joins its run
     assert fonts.text_mask(sentence, LABEL_PX, bold).width == pytest.approx(
         sum(fonts.text_mask(part, LABEL_PX, bold).width for _, part in runs)
     )
