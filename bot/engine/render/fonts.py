@@ -100,9 +100,10 @@ def graphemes(text: str) -> list[str]:
     return _GRAPHEMES.findall(text)
 
 
-def _invisible(char: str) -> bool:
-    """Marks that may be dropped when no font has them: default-ignorables and skin-tone modifiers."""
-    return bool(_IGNORABLE.match(char)) or 0x1F3FB <= ord(char) <= 0x1F3FF
+def _invisible(char: str, *, alone: bool = False) -> bool:
+    """Marks that may be dropped when no font has them: default-ignorables, and skin-tone modifiers
+    inside a cluster (alone, a modifier shows as a colour swatch)."""
+    return bool(_IGNORABLE.match(char)) or (not alone and 0x1F3FB <= ord(char) <= 0x1F3FF)
 
 
 def _font_for(char: str, bold: bool) -> int:
@@ -126,7 +127,7 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[int, str], ...]:
     runs: list[tuple[int, str]] = []
     for cluster in graphemes(text):
         base = _font_for(cluster[0], bold)
-        if base == NO_FONT and not _invisible(cluster[0]):
+        if base == NO_FONT and not _invisible(cluster[0], alone=True):
             runs.append((NO_FONT, cluster))
             continue
         for char in cluster:
@@ -148,7 +149,7 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[int, str], ...]:
                 runs[-1] = (index, runs[-1][1] + char)
             else:
                 runs.append((index, char))
-    return tuple(runs)
+    return tuple(runs) or ((0, ""),)  # only marks that draw nothing
 
 
 def printable(text: str) -> str:

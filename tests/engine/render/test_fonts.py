@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from bot.engine.render import canvas, fonts, panels
@@ -164,7 +166,7 @@ def test_licence_and_readme_match_the_files():
 
 def test_the_wheel_ships_the_fonts_and_their_licence(tmp_path):
     """`pip install .` (not only -e) must contain the fonts, and OFL.txt among the wheel's licences."""
-    pytest.importorskip("setuptools")
+    pytest.importorskip("setuptools", minversion="77")  # PEP 639: the licence expression, license-files
     source = tmp_path / "src"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("bot", "cogs"):
@@ -312,7 +314,55 @@ def test_control_and_format_characters_draw_neither_boxes_nor_line_breaks(use_fo
         assert all(index != fonts.NO_FONT for index, _ in fonts._runs(clean, False)), text
     # An undrawable mark that draws nothing is dropped, a visible one is a box of its own.
     assert fonts._runs("x\U000e0100", False) == ((0, "x"),)
+    assert (
+        fonts._runs("\U000e0100", False) == ((0, ""),) and fonts.text_mask("\U000e0100", 17, False).width == 0
+    )
+    assert fonts._runs("\U0001f3fb", False) == ((fonts.NO_FONT, "\U0001f3fb"),)  # a lone skin tone shows
     assert fonts._runs("e\u1ab0", False) == ((0, "e"), (fonts.NO_FONT, "\u1ab0"))
+
+
+TRICKY = [
+    APPLE,
+    FAMILY,
+    "\u200d",
+    "\ufe0f",
+    "\U0001f3fd",
+    "\U0001f1f0",
+    "\t",
+    "\n",
+    "\u200b",
+    "\u0301",
+    "\u1109",
+    "\u1161",
+    "\u11ab",
+    "\uac00",
+    "\u3131",
+    "\u6f22",
+    "a",
+    " ",
+    "#",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.one_of(st.text(max_size=30), st.lists(st.sampled_from(TRICKY), max_size=20).map("".join)))
+def test_no_text_is_ever_drawn_with_a_glyph_its_font_lacks(text):
+    """Whatever the text, every character handed to a font is in that font's character map (so no
+    .notdef box), anything else is a placeholder or an invisible mark, and nothing breaks a line."""
+    clean = printable(text)
+    assert "\n" not in clean and "\t" not in clean
+    for bold in (False, True):
+        runs = fonts._runs(clean, bold)
+        for index, run in runs:
+            if index != fonts.NO_FONT:
+                cmap = fonts._charmap(fonts.FONT_FILES[index][int(bold)])
+                assert all(ord(c) in cmap for c in run), (text, runs)
+        drawn = "".join(run for _, run in runs)
+        assert all(c in drawn or fonts._invisible(c) for c in clean)  # nothing visible is lost
+        heads = [cluster[0] for cluster in fonts.graphemes(clean)]
+        assert all(c in drawn for c in heads if not fonts._invisible(c, alone=True))
+        glyphs = fonts.text_mask(clean, SMALL_PX, bold)
+        assert glyphs.width == pytest.approx(fonts.text_width(clean, SMALL_PX, bold))
 
 
 def test_shortening_never_cuts_a_cluster(use_fonts):
