@@ -13,7 +13,7 @@ Fonts, in fallback order (a character is drawn by the first font whose character
 3. a system CJK font if one is installed (hanja, kana), optional.
 
 A grapheme cluster that no font can draw (an emoji, a hanja without a system CJK font) becomes a small
-box with its code point in hex (``1F34E``, ``1F468+`` for a sequence), never the font's blank
+box with its code point in hex (``1F34E``, ``1F468+`` for a sequence), never a font's anonymous
 ``.notdef`` box. ``undrawable()`` tells ahead of time which characters of some texts would be boxes.
 """
 
@@ -119,6 +119,7 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[int, str], ...]:
     Grapheme clusters stay in their first character's font where it can draw the rest. A cluster whose
     first character no font has is one ``NO_FONT`` run of its own (one placeholder box); marks that
     draw nothing and that no font has are dropped; any other character no font has is a box of its own.
+    A space after a run of a fallback font stays in that run (Korean words: one run, not one per word).
     """
     primary = _charmap(FONT_FILES[0][1 if bold else 0])
     if all(ord(char) in primary for char in text):
