@@ -26,11 +26,9 @@ RUN python -m bot fetch-model "${MODEL}"
 
 # --- runtime: slim, non-root, offline ---
 FROM ${PYTHON_IMAGE}
-# A font with Hangul so Korean sentences render in the heatmaps' titles instead of boxes.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-nanum \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 bertlens
+# No system fonts needed: DejaVu comes with matplotlib and the Hangul font with the package
+# (bot/engine/render/font_files), so the image draws exactly what `pip install` draws everywhere.
+RUN useradd --create-home --uid 10001 bertlens
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=bertlens:bertlens /opt/hf /opt/hf
 ARG MODEL=distilbert-base-uncased

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from bot.engine.render.fonts import PAD, text_mask, turned_mask
+from bot.engine.render.fonts import PAD, graphemes, printable, text_mask, text_width, turned_mask
 from bot.engine.render.png import encode_png
 from bot.engine.render.style import (
     BACKGROUND,
@@ -34,11 +34,12 @@ from bot.text import ELLIPSIS
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
-def printable(text: str) -> str:
-    """Control characters (tabs, newlines, zero-width marks) would draw as boxes or break lines."""
-    if text.isprintable():
-        return text
-    return "".join(" " if not ch.isprintable() else ch for ch in text)
+def _cluster_cuts(text: str) -> list[int]:
+    """Where ``text`` may be cut without splitting a grapheme cluster: 0, ..., len(text)."""
+    cuts = [0]
+    for cluster in graphemes(text):
+        cuts.append(cuts[-1] + len(cluster))
+    return cuts
 
 
 def ticks(vmax: float) -> list[float]:
@@ -61,7 +62,7 @@ class Canvas:
     # ---------------------------------------------------------------------------------------- text
 
     def text_width(self, text: str, size: int, bold: bool = False) -> float:
-        return text_mask(printable(text), size, bold).width
+        return text_width(printable(text), size, bold)
 
     def text(
         self,
@@ -87,14 +88,16 @@ class Canvas:
         self.draw.bitmap((round(left) - PAD, round(top)), glyphs.mask, fill=colour)
 
     def _shorten(self, text: str, size: int, bold: bool, max_width: float) -> str:
-        low, high = 0, len(text)
+        # Cut between grapheme clusters, never inside one (an emoji sequence, a jamo syllable).
+        cuts = list(range(len(text) + 1)) if text.isascii() else _cluster_cuts(text)
+        low, high = 0, len(cuts) - 1
         while low < high:  # the longest prefix that fits with its ellipsis
             middle = (low + high + 1) // 2
-            if self.text_width(text[:middle].rstrip() + ELLIPSIS, size, bold) <= max_width:
+            if self.text_width(text[: cuts[middle]].rstrip() + ELLIPSIS, size, bold) <= max_width:
                 low = middle
             else:
                 high = middle - 1
-        return text[:low].rstrip() + ELLIPSIS
+        return text[: cuts[low]].rstrip() + ELLIPSIS
 
     def rotated_text(
         self, x: float, y: float, text: str, *, size: int, colour: str, bold: bool = False, angle: float = 50
