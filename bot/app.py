@@ -149,6 +149,11 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
         print(f"bertlens: {exc}", file=sys.stderr)
         return 2
     _setup_logging(settings.log_level)
+    from bot.engine.render.fonts import warn_undrawable
+    from bot.i18n import STRINGS
+
+    # Every word the bot may draw must have a glyph: a missing font shows at start-up, not in images.
+    warn_undrawable(text for table in STRINGS.values() for text in table.values())
     from bot.engine.errors import ModelUnavailable
 
     try:
