@@ -220,7 +220,7 @@ STRINGS: dict[str, str] = {
     "cli.wrote": "Wrote {path} ({width}×{height})",
     "cli.compare.sentence": "{label}: {text}   ({word!r}: ",
     "cli.compare.ids": "ids {ids})",
-    "cli.compare.same": "Same token ids: the same input vector before any context.",
+    "cli.compare.same": "Same token ids: the same token embedding; only position and context make the vectors differ.",
     "cli.compare.differ": "The token ids differ.",
     "cli.compare.cosine": "Cosine similarity of the word's vectors (1 = identical):",
     "cli.compare.embeddings": "embeddings",
@@ -245,7 +245,7 @@ STRINGS: dict[str, str] = {
     "img.sink": "Tip: {specials} take {share:.0%} of its attention in layer {layer} "
     "(an 'attention sink'); hide them to compare the words.",
     "img.sink_max": "Tip: one head gives {specials} {share:.2f} of its attention in layer {layer} (an 'attention sink'); hide them to compare the words.",
-    "img.compare.which": "In sentence {sentence}: {tip}",
+    "img.compare.which": "{tip} (sentence {sentence})",
     "img.scale.words": "Colours run from 0 to {vmax:.2f}, the largest weight to a word; {specials} cells above it are drawn at full colour (their numbers are true).",
     "img.grid.tokens": "In every thumbnail, rows and columns are the tokens in order: {tokens}.",
     "img.grid.sqrt": "Square-root colour scale: weak links stay visible (a weight of 0.25 is drawn half as bright as 1).",
@@ -275,10 +275,10 @@ STRINGS: dict[str, str] = {
     "img.grid.note": "Rows of {word} are outlined in every thumbnail. Rows attend to columns.",
     "img.grid.alt": "All {count} attention heads of {model} for {sentence!r}.",
     "img.compare.title": "Same word, different context: {word}",
-    "img.compare.same_ids": "Token id {ids} in both sentences: the same input vector before any context.",
+    "img.compare.same_ids": "Token id {ids} in both sentences: the same token embedding; only position and context make the vectors differ.",
     "img.compare.diff_ids": "Token ids differ: {a} vs {b}.",
-    "img.compare.lesson": "Cosine similarity of the two {word} vectors: {first:.2f} after the embeddings, "
-    "{last:.2f} after layer {layers}.",
+    "img.compare.lesson": "Cosine similarity of the two {word} vectors: {first:.2f} after the embedding layer (token and "
+    "position embeddings, not yet any context), {last:.2f} after layer {layers}.",
     "img.compare.what": "word view of each sentence: {heads} · {specials}",
     "img.compare.where": "{label}, layer {layer}",
     "img.compare.window": "Long sentence: showing the {count} tokens around the word.",

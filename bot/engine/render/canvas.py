@@ -122,9 +122,11 @@ class Canvas:
         *,
         gamma: float = 1.0,
         separators: bool = True,
-        annotate: bool = False,
+        annotate: bool | np.ndarray = False,
+        value_px: int = CELL_PX,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Fill ``box`` with one cell per value of ``data`` (NaN = background).
+        """Fill ``box`` with one cell per value of ``data`` (NaN = background), writing the value in
+        every cell (``annotate=True``) or in the cells a boolean mask of ``data``'s shape picks.
 
         Returns the pixel edges of the columns and rows, for labels and outlines.
         """
@@ -142,18 +144,17 @@ class Canvas:
             pixels[y_edges[1:-1] - 1 - top] = BG
             pixels[:, x_edges[1:-1] - 1 - left] = BG
         self.image.paste(PILImage.fromarray(pixels, "RGB"), (left, top))
-        if annotate:
-            for r in range(rows):
-                for c in range(cols):
-                    value = data[r, c]
-                    if not np.isfinite(value):
-                        continue
+        chosen = np.full(data.shape, bool(annotate)) if isinstance(annotate, bool) else annotate
+        if chosen.any():
+            for r, c in zip(*np.nonzero(chosen), strict=True):
+                value = data[r, c]
+                if np.isfinite(value):
                     colour = DARK_TEXT if LUT_DARK_TEXT[index[r, c]] else FOREGROUND
                     self.text(
                         (x_edges[c] + x_edges[c + 1]) / 2,
                         (y_edges[r] + y_edges[r + 1]) / 2,
                         f"{value:.2f}",
-                        size=CELL_PX,
+                        size=value_px,
                         colour=colour,
                         align="m",
                         valign="m",

@@ -35,6 +35,7 @@ from bot.engine.similarity import Comparison
 from bot.i18n import t
 
 CHART_PX = 230
+ROW_PX, ROW_PX_MANY = 42, 32  # a layer's row, for up to 8 layers and for more
 CHART_SCALE = 3  # the line is drawn at 3x and scaled down, so it is smooth without a plotting library
 CHART_TOP = 1.18  # room above 1.0 for the value labels
 
@@ -47,7 +48,8 @@ class SentencePanel:
     start: int
     stop: int
     rotate: bool
-    annotate: bool
+    annotate: np.ndarray  # the cells that carry their number
+    value_px: int
 
     @property
     def own(self) -> list[int]:
@@ -81,6 +83,10 @@ def _sentence_panel(word: WordAttention, label: str) -> SentencePanel:
     start, stop = panels.window(len(labels), panels.word_columns(word), MAX_COLUMNS_PER_ROW)
     cell = PLOT_WIDTH / (stop - start)
     heading, _ = captions.sentence_title(f"{label}:", word.analysis.sentence.text)
+    layers = word.analysis.num_layers
+    annotate, value_px = panels.annotation(
+        word.rows[:, start:stop], cell, ROW_PX if layers <= 8 else ROW_PX_MANY, cell >= 50
+    )
     return SentencePanel(
         word=word,
         heading=heading,
@@ -88,7 +94,8 @@ def _sentence_panel(word: WordAttention, label: str) -> SentencePanel:
         start=start,
         stop=stop,
         rotate=not panels.labels_fit(labels[start:stop], cell, LABEL_PX),
-        annotate=cell >= 50,
+        annotate=annotate,
+        value_px=value_px,
     )
 
 
@@ -146,7 +153,7 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         sentences=sentences,
         rows=[t(lang, "img.layer", n=j + 1) for j in range(layers)],
         highlight_row=layers - 1,
-        row_px=42 if layers <= 8 else 32,
+        row_px=ROW_PX if layers <= 8 else ROW_PX_MANY,
         vmax=top,
         colour_label=t(lang, "img.weight"),
         cosine=cos,
@@ -210,6 +217,7 @@ def draw_comparison(plan: ComparePlan) -> Image:
             highlight_row=plan.highlight_row,
             rotate=panel.rotate,
             annotate=panel.annotate,
+            value_px=panel.value_px,
         )
         if i == 0:
             canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)

@@ -107,7 +107,9 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
 def draw_matrix(plan: MatrixPlan) -> Image:
     canvas = panels.begin(plan)
     box = (LEFT, HEADER + TOP_GAP, LEFT + PLOT_WIDTH, HEADER + TOP_GAP + plan.heat_px)
-    x_edges, y_edges = canvas.heatmap(box, plan.matrix, plan.vmax, annotate=plan.annotate)
+    count = max(len(plan.labels), 1)
+    cells, value_px = panels.annotation(plan.matrix, PLOT_WIDTH / count, plan.heat_px / count, plan.annotate)
+    x_edges, y_edges = canvas.heatmap(box, plan.matrix, plan.vmax, annotate=cells, value_px=value_px)
     panels.row_labels(canvas, y_edges, LEFT - 10, plan.labels, accent=plan.own)
     panels.column_labels(canvas, x_edges, box[3], plan.labels, plan.own, plan.rotate)
     if plan.own:

@@ -6,14 +6,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from bot.engine.attention import WordAttention
 from bot.engine.render.canvas import Box, Canvas
+from bot.engine.render.fonts import text_width
 from bot.engine.render.image import Image
 from bot.engine.render.style import (
     ACCENT,
+    CELL_PX,
     FOOTER_PX,
     FOREGROUND,
     HEADER,
@@ -73,12 +76,35 @@ def header(canvas: Canvas, title: str, subtitle: Sequence[str]) -> None:
         canvas.text(MARGIN, 75 + i * LINE, line, size=SUBTITLE_PX, colour=MUTED, max_width=TEXT_WIDTH)
 
 
-def footer_height(lines: Sequence[str]) -> int:
-    return 50 + LINE * len(lines)  # the lines, and the brand mark below them
+NOTE_LINES = 3  # a note longer than this is shortened visibly
 
 
-def footer(canvas: Canvas, start: int, lines: Sequence[str]) -> None:
-    for i, line in enumerate(lines):
+@lru_cache(maxsize=1024)
+def wrapped(note: str) -> tuple[str, ...]:
+    """A note broken at spaces into lines that fit the image; said whole, not cut at the edge."""
+    lines: list[str] = []
+    current = ""
+    for word in note.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate, FOOTER_PX, False) > TEXT_WIDTH:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return tuple(lines[:NOTE_LINES])
+
+
+def footer_lines(notes: Sequence[str]) -> list[str]:
+    return [line for note in notes for line in wrapped(note)]
+
+
+def footer_height(notes: Sequence[str]) -> int:
+    return 50 + LINE * len(footer_lines(notes))  # the lines, and the brand mark below them
+
+
+def footer(canvas: Canvas, start: int, notes: Sequence[str]) -> None:
+    for i, line in enumerate(footer_lines(notes)):
         canvas.text(MARGIN, start + 30 + i * LINE, line, size=FOOTER_PX, max_width=TEXT_WIDTH)
     canvas.text(WIDTH - 30, canvas.height - 12, BRAND, size=SMALL_PX, colour=MUTED, align="r")
 
@@ -133,10 +159,12 @@ def labelled_heatmap(
     own: Sequence[int],
     highlight_row: int | None,
     rotate: bool,
-    annotate: bool,
+    annotate: np.ndarray,
+    value_px: int = CELL_PX,
 ) -> None:
-    """Rows (layers or heads) by tokens: the word's own columns in the accent colour, one row outlined."""
-    x_edges, y_edges = canvas.heatmap(box, data, vmax, annotate=annotate)
+    """Rows (layers or heads) by tokens: the word's own columns in the accent colour, one row outlined;
+    ``annotate`` marks the cells that carry their number."""
+    x_edges, y_edges = canvas.heatmap(box, data, vmax, annotate=annotate, value_px=value_px)
     row_labels(canvas, y_edges, LEFT - 10, rows, highlight=highlight_row)
     column_labels(canvas, x_edges, box[3], columns, own, rotate)
     if highlight_row is not None:
@@ -145,6 +173,27 @@ def labelled_heatmap(
             FOREGROUND,
             3,
         )
+
+
+TOP_CELLS = 3  # labelled in each row when not every number fits
+TOP_CELL_MIN_PX = 28  # "0.34" in SMALL_PX - 2 fits a cell this wide
+
+
+def annotation(
+    data: np.ndarray, cell_width: float, cell_height: float, every: bool
+) -> tuple[np.ndarray, int]:
+    """Which cells carry their number: all of them when they fit, else each row's largest few (over
+    the whole row, however many panels it is drawn in) in a smaller type, so a long sentence is not a
+    wall of colour with no numbers; else none."""
+    if every:
+        return np.isfinite(data), CELL_PX
+    if data.shape[1] == 0 or cell_width < TOP_CELL_MIN_PX or cell_height < 14:
+        return np.zeros(data.shape, dtype=bool), CELL_PX
+    values = np.nan_to_num(data, nan=-1.0)
+    top = np.argsort(-values, axis=1, kind="stable")[:, :TOP_CELLS]
+    mask = np.zeros(data.shape, dtype=bool)
+    np.put_along_axis(mask, top, True, axis=1)
+    return mask & np.isfinite(data), SMALL_PX - 2
 
 
 def window(count: int, focus: Sequence[int], size: int) -> tuple[int, int]:

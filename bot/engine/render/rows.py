@@ -40,7 +40,8 @@ class RowsPlan(panels.Figure):
     panels: list[tuple[int, int]]  # column ranges, one panel each
     per_row: int
     rotate: bool
-    annotate: bool
+    annotate: np.ndarray  # the cells that carry their number
+    value_px: int
     row_px: int
     vmax: float
     colour_label: str
@@ -101,6 +102,12 @@ def plan_rows(
     if (unknown := captions.unknown_note(lang, analysis.sentence)) is not None:
         notes.append(unknown)
 
+    row_px = 42 if len(rows) <= 8 else 34
+    every = cell >= ANNOTATED_CELL_PX and len(rows) <= ANNOTATED_ROWS
+    shown, value_px = panels.annotation(data[:, start:stop], cell, row_px, every)
+    annotate = np.zeros(data.shape, dtype=bool)
+    annotate[:, start:stop] = shown
+
     alt = t(
         lang,
         "img.rows.alt",
@@ -122,8 +129,9 @@ def plan_rows(
         panels=ranges,
         per_row=per_row,
         rotate=not panels.labels_fit(labels[start:stop], cell, LABEL_PX),
-        annotate=cell >= ANNOTATED_CELL_PX and len(rows) <= ANNOTATED_ROWS,
-        row_px=42 if len(rows) <= 8 else 34,
+        annotate=annotate,
+        value_px=value_px,
+        row_px=row_px,
         vmax=top,
         colour_label=colour_label,
         filename=f"bertlens-{result.resolved.view}.png",
@@ -147,7 +155,8 @@ def draw_rows(plan: RowsPlan) -> Image:
             own=[c - a for c in plan.own if a <= c < b],
             highlight_row=plan.highlight_row,
             rotate=plan.rotate,
-            annotate=plan.annotate,
+            annotate=plan.annotate[:, a:b],
+            value_px=plan.value_px,
         )
         top += plan.panel_px
     canvas.colorbar(HEADER + 10, HEADER + 10 + heat_px, plan.vmax, plan.colour_label)

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 
 from bot.engine import render
 from bot.engine.query import AttentionQuery
-from bot.engine.render import captions, panels, style
+from bot.engine.render import captions, panels, rows, style
 from bot.engine.render.canvas import Canvas
 
 SEED_A = "Apple is huge enterprise"
@@ -112,9 +112,11 @@ def test_long_sentence_renders_and_says_what_it_cut(lens, view, notes):
 
 def test_long_sentence_wraps_into_panels(lens):
     _, short_image = lens.attention_png(SEED_A, AttentionQuery("apple"))
-    _, long_image = lens.attention_png(LONG, AttentionQuery("fox", occurrence=6))
-    # 72 shown columns wrap onto three panels of 24: the image is much taller than one panel.
-    assert long_image.height > 2.2 * short_image.height
+    result, long_image = lens.attention_png(LONG, AttentionQuery("fox", occurrence=6))
+    # 72 shown columns wrap onto three panels of 24: the image is taller by two more panels.
+    plan = rows.plan_word_view(result, "en")
+    assert [b - a for a, b in plan.panels] == [24, 24, 24]
+    assert long_image.height >= short_image.height + 2 * plan.panel_px
 
 
 def test_long_compare_declares_its_window(lens, notes):
@@ -218,3 +220,40 @@ def test_colour_bar_says_what_its_colours_mean(lens, monkeypatch, view, label):
     monkeypatch.setattr(Canvas, "vertical_text", spy)
     lens.attention_png(SEED_A, AttentionQuery("apple", view=view))
     assert written == [label]
+
+
+def test_a_long_row_still_labels_its_largest_cells(lens):
+    result, _ = lens.attention_png(LONG, AttentionQuery("fox", occurrence=6))
+    plan = rows.plan_word_view(result, "en")
+    labelled = plan.annotate.sum(axis=1)
+    assert (labelled == panels.TOP_CELLS).all()  # each layer's three largest, over the whole row
+    start, stop = plan.panels[0][0], plan.panels[-1][1]  # the window of a long sentence
+    for layer in range(plan.data.shape[0]):
+        row, marked = plan.data[layer, start:stop], plan.annotate[layer, start:stop]
+        assert row[marked].min() >= row[~marked].max()
+
+
+def test_notes_are_wrapped_not_cut(lens, notes):
+    _, image = lens.attention_png(SEED_B, AttentionQuery("apple", agg="max", layer=3))
+    assert_real_picture(image)
+    long_notes = [note for note in notes if len(note) > 100]
+    assert long_notes
+    for note in long_notes:
+        lines = panels.wrapped(note)
+        assert len(lines) >= 2 and " ".join(lines) == note  # every word kept
+
+
+def test_the_sink_tip_quotes_the_number_drawn(lens, notes):
+    """A max over heads: the tip gives the largest [CLS]/[SEP] cell, the one the image shows."""
+    result, _ = lens.attention_png(SEED_B, AttentionQuery("apple", agg="max", layer=3))
+    cell = max(result.word.rows[2][c] for c in result.word.special_columns())
+    tip = next(line for line in notes if line.startswith("Tip:"))
+    assert f"{cell:.2f}" in tip and "%" not in tip
+
+
+def test_the_colour_scale_keeps_the_words_apart(lens, notes):
+    result, _ = lens.attention_png(SEED_B, AttentionQuery("apple"))
+    plan = rows.plan_word_view(result, "en")
+    words = [c for c in range(len(result.word.columns)) if c not in result.word.special_columns()]
+    assert plan.vmax == pytest.approx(result.word.rows[:, words].max())
+    assert any(line.startswith("Colours run from 0 to") for line in notes)
