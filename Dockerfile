@@ -28,17 +28,27 @@ RUN python -m bot fetch-model "${MODEL}"
 FROM ${PYTHON_IMAGE}
 # No system fonts needed: DejaVu comes with matplotlib and the Hangul font with the package
 # (bot/engine/render/font_files), so the image draws exactly what `pip install` draws everywhere.
-RUN useradd --create-home --uid 10001 bertlens
+RUN useradd --create-home --uid 10001 bertlens \
+    && mkdir -p /home/bertlens/data /opt/mpl \
+    && chown bertlens:bertlens /home/bertlens/data /opt/mpl
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=bertlens:bertlens /opt/hf /opt/hf
 ARG MODEL=distilbert-base-uncased
+# .env.example leaves MODEL, HEALTH_FILE and DATA_DIR unset on purpose: docker run --env-file would
+# otherwise replace these with empty values (tests/deploy checks the two files together).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HF_HOME=/opt/hf \
     HF_HUB_OFFLINE=1 \
+    MPLCONFIGDIR=/opt/mpl \
     MODEL=${MODEL} \
+    DATA_DIR=/home/bertlens/data \
     HEALTH_FILE=/tmp/bertlens-health.json
 USER 10001
+# matplotlib's font cache, built once here instead of at every fresh container start.
+RUN python -c "import matplotlib.font_manager"
 WORKDIR /home/bertlens
+# Server settings and quiz votes (SQLite) live here: mount a volume to keep them across containers.
+VOLUME ["/home/bertlens/data"]
 HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 CMD ["python", "-m", "bot", "health"]
 CMD ["python", "-m", "bot"]

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import re
 import shlex
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _LANGS = {EN: "e", KO: "k"}
+KEEP_REVEALED = timedelta(days=1)
+PURGE_SECONDS = 3600.0
 PER_ROW = limits.BUTTONS_PER_ROW
 
 
@@ -253,6 +255,15 @@ class QuizTimers:
         with contextlib.suppress(StoreUnavailable):
             for quiz in await self.bot.store.quizzes.open_quizzes():
                 self.arm(quiz)
+
+    async def purge_forever(self, every: float = PURGE_SECONDS) -> None:
+        """Quizzes and their votes are kept a day after the reveal (see the README), then deleted."""
+        while self.bot.store is not None:
+            with contextlib.suppress(StoreUnavailable):
+                gone = await self.bot.store.purge_quizzes(KEEP_REVEALED)
+                if gone:
+                    log.info("Deleted %d finished quiz(zes) and their votes", gone)
+            await asyncio.sleep(every)
 
     def cancel(self) -> None:
         for task in self._tasks.values():

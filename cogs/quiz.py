@@ -33,9 +33,11 @@ class Quiz(commands.Cog):
         # Quizzes left open by the last process are revealed on time by this one (after login,
         # which is when extensions load, the bot can already edit its messages).
         self._rearming = asyncio.create_task(self.timers.rearm(), name="quiz-rearm")
+        self._purging = asyncio.create_task(self.timers.purge_forever(), name="quiz-purge")
 
     async def cog_unload(self) -> None:
         self.timers.cancel()
+        self._purging.cancel()
 
     @app_commands.command(name="quiz", description=text("quiz.description"))
     @app_commands.describe(

@@ -96,14 +96,61 @@ def test_runtime_environment_is_valid_settings():
     settings = load_settings({k: v for k, v in env.items() if "$" not in v}, dotenv_path=ROOT / "missing.env")
     assert settings.health_file == env["HEALTH_FILE"]
     example = (ROOT / ".env.example").read_text()
-    for name in ("MODEL", "HEALTH_FILE"):
-        assert re.search(rf"^{name}=", example, re.M), f"{name} is documented in .env.example"
+    for name in ("MODEL", "HEALTH_FILE", "DATA_DIR"):
+        assert re.search(rf"^# {name}=", example, re.M), f"{name} is documented (commented) in .env.example"
 
 
-def test_compose_clusters_partition_the_shards():
+def docker_env_file(path: Path) -> dict[str, str]:
+    """What ``docker run --env-file`` sets: every ``NAME=value`` line, empty values included."""
+    env = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            env[name.strip()] = value
+    return env
+
+
+def test_env_example_over_the_image_keeps_what_the_image_sets():
+    """docker run --env-file .env (a copy of .env.example) must not blank the image's model, data
+    folder or health file: with the health file blank the container would never be healthy, and with
+    the model blank an offline image built for another model could not start."""
+    image: dict[str, str] = {}
+    for keyword, args in instructions():
+        if keyword == "ENV":
+            image.update(dict(re.findall(r"(\w+)=(\S+)", args)))
+    image["MODEL"] = "klue/bert-base"  # as if built with --build-arg MODEL=klue/bert-base
+    container = {**image, **docker_env_file(ROOT / ".env.example")}
+    settings = load_settings(container, dotenv_path=ROOT / "missing.env")
+    assert settings.model == "klue/bert-base"
+    assert settings.health_file == image["HEALTH_FILE"]
+    assert settings.data_dir == image["DATA_DIR"]
+
+
+def test_the_image_keeps_the_database_on_a_volume_and_builds_matplotlibs_cache():
+    volumes = [args for keyword, args in instructions() if keyword == "VOLUME"]
+    env: dict[str, str] = {}
+    for keyword, args in instructions():
+        if keyword == "ENV":
+            env.update(dict(re.findall(r"(\w+)=(\S+)", args)))
+    assert volumes and env["DATA_DIR"] in volumes[0]
+    assert "MPLCONFIGDIR" in env
+    assert any("matplotlib.font_manager" in args for keyword, args in instructions() if keyword == "RUN")
+
+
+def test_the_single_process_compose_keeps_settings_on_a_volume():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
+    (service,) = compose["services"].values()
+    assert any(volume.endswith(":/home/bertlens/data") for volume in service["volumes"])
+    assert "SHARD_COUNT" not in (service.get("environment") or {})
+
+
+def test_compose_clusters_partition_the_shards_and_share_one_database():
+    compose = yaml.safe_load((ROOT / "docker-compose.clusters.yml").read_text())
+    services = {name: s for name, s in compose["services"].items() if name.startswith("cluster")}
     assert len(services) >= 2
+    urls = {s["environment"]["DATABASE_URL"] for s in services.values()}
+    assert len(urls) == 1 and next(iter(urls)).startswith("postgresql+asyncpg://")
+    assert "db" in compose["services"]
     counts = {int(s["environment"]["SHARD_COUNT"]) for s in services.values()}
     assert len(counts) == 1
     (count,) = counts
