@@ -94,7 +94,7 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
         view=result.resolved.view,
         specials=t(lang, "specials.hidden" if word.hide_special else "specials.shown"),
     )
-    embed.set_footer(text=clip(f"{footer}\n{command_line(result, model)}", limits.EMBED_FOOTER))
+    embed.set_footer(text=clip(f"{footer}\n{command_line(result, model, lang)}", limits.EMBED_FOOTER))
     return embed
 
 

@@ -68,8 +68,9 @@ def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResu
 COMMAND_PREFIX = "python -m bot attention "
 
 
-def command_line(result: AttentionResult, model: str) -> str:
-    """The command that makes this image again (``model`` as configured: an id, a folder or bundled)."""
+def command_line(result: AttentionResult, model: str, lang: str | None = None) -> str:
+    """The command that makes this image again (``model`` as configured: an id, a folder or bundled;
+    ``lang`` the image's language, named because the command line's default follows the reader's locale)."""
     query, word = result.query, result.word
     view = result.resolved.view
     parts = [COMMAND_PREFIX.rstrip(), shlex.quote(result.analysis.sentence.text), shlex.quote(query.word)]
@@ -87,6 +88,8 @@ def command_line(result: AttentionResult, model: str) -> str:
     if word.hide_special:
         parts.append("--hide-special")
     parts += ["--model", shlex.quote(model)]
+    if lang is not None:
+        parts += ["--lang", lang]
     return " ".join(parts)
 
 

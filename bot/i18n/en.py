@@ -98,7 +98,7 @@ STRINGS: dict[str, str] = {
     "settings.saved": "Saved. They apply to everyone's commands here; a member's own options still win.",
     "settings.reset_done": "This server's settings are back to the defaults.",
     "settings.nothing": "Nothing to change: pick at least one option. These are the settings now.",
-    "settings.unavailable": "The settings cannot be saved right now (the database is unavailable); commands keep working with the defaults. Please try again later.",
+    "settings.unavailable": "The settings cannot be saved right now (the database is unavailable). Commands keep working with the settings shown here, or the defaults after a restart. Please try again later.",
     "settings.refused": "Only members with the Manage Server permission can change BERT Lens's settings here.",
     "settings.guild_only": "Settings belong to a server: run /settings in one.",
     "settings.which_channel": "Which channel? Choose one in the channel option.",

@@ -93,7 +93,7 @@ STRINGS: dict[str, str] = {
     "settings.saved": "저장했습니다. 이 서버의 모든 명령에 적용되며, 멤버가 직접 고른 옵션이 우선합니다.",
     "settings.reset_done": "이 서버의 설정을 기본값으로 되돌렸습니다.",
     "settings.nothing": "바꿀 것이 없습니다. 옵션을 하나 이상 고르세요. 지금 설정은 다음과 같습니다.",
-    "settings.unavailable": "지금은 설정을 저장할 수 없습니다(데이터베이스에 연결할 수 없음). 명령은 기본값으로 계속 동작합니다. 잠시 후 다시 시도해 주세요.",
+    "settings.unavailable": "지금은 설정을 저장할 수 없습니다(데이터베이스에 연결할 수 없음). 명령은 여기 보이는 설정으로, 재시작한 뒤에는 기본값으로 계속 동작합니다. 잠시 후 다시 시도해 주세요.",
     "settings.refused": "이 서버에서 BERT Lens 설정은 서버 관리 권한이 있는 멤버만 바꿀 수 있습니다.",
     "settings.guild_only": "설정은 서버마다 따로 둡니다. 서버 안에서 /settings를 실행하세요.",
     "settings.which_channel": "어느 채널인가요? channel 옵션에서 골라 주세요.",

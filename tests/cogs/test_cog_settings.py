@@ -83,7 +83,7 @@ async def test_the_server_default_model(make_bot, store):
     await settings_command(bot, "set", model="1")
     assert store.settings.get(GUILD).model == "distilbert-base-uncased"
     reply = (await attention(bot)).only_send()
-    assert reply.embed.footer.text.splitlines()[-1].endswith("--model distilbert-base-uncased")
+    assert reply.embed.footer.text.splitlines()[-1].endswith("--model distilbert-base-uncased --lang en")
 
 
 async def test_a_channel_allow_list(make_bot, store):

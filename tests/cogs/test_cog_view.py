@@ -110,7 +110,7 @@ async def test_initial_controls(reply):
     assert len(reply.view.children) == 5
     assert all(len(c.item.custom_id) <= 100 for c in reply.view.children)
     assert reply.message.embeds[0].footer.text.splitlines()[-1] == (
-        "python -m bot attention 'I am eating an apple' apple --layer 6 --model bundled"
+        "python -m bot attention 'I am eating an apple' apple --layer 6 --model bundled --lang en"
     )
 
 
@@ -313,4 +313,4 @@ async def test_the_model_a_reply_was_made_with_is_kept(make_bot):
     reply = await run_attention(bot, model="1")
     assert reply.state.model == 1
     edit = edited(await reply.click("prev"))
-    assert edit.embed.footer.text.splitlines()[-1].endswith("--model distilbert-base-uncased")
+    assert edit.embed.footer.text.splitlines()[-1].endswith("--model distilbert-base-uncased --lang en")

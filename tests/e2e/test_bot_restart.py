@@ -63,7 +63,7 @@ def test_a_click_after_a_restart_pages_exactly_as_before(tmp_path: Path) -> None
             assert "layer 5/6" in footer and "head 3 of 12" in footer and "specials hidden" in footer
             assert footer.splitlines()[-1] == (
                 f"python -m bot attention '{SENTENCE}' apple "
-                "--layer 5 --head 3 --hide-special --model bundled"
+                "--layer 5 --head 3 --hide-special --model bundled --lang en"
             )
             filename = updated.embeds[0]["image"]["url"].removeprefix("attachment://")
             decode_png(updated.file(filename))
