@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.engine.attention import WordAttention
+from bot.engine.chars import has_hangul
 from bot.engine.query import HeadChoice
 from bot.engine.render.style import MAX_LABEL_CHARS, SENTENCE_CHARS
 from bot.engine.tokens import TokenizedSentence
@@ -95,6 +96,12 @@ def shortening_notes(lang: str, start: int, stop: int, total: int, sentence_cut:
     return notes
 
 
-def unknown_note(lang: str, sentence: TokenizedSentence) -> str | None:
-    count = sentence.unknown_count
-    return t(lang, "img.unknown", count=count, unk=sentence.family.unk) if count else None
+def tokenizer_notes(lang: str, *sentences: TokenizedSentence) -> list[str]:
+    """What the tokenizer did to the text that the picture cannot show by itself: Hangul taken apart
+    into letters (an uncased WordPiece's accent stripping), pieces it had no token for."""
+    notes = []
+    if any(s.family.splits_hangul and has_hangul(s.text) for s in sentences):
+        notes.append(t(lang, "tok.jamo"))
+    if count := sum(s.unknown_count for s in sentences):
+        notes.append(t(lang, "img.unknown", count=count, unk=sentences[0].family.unk))
+    return notes

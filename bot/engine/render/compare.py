@@ -145,6 +145,7 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     if any((p.start, p.stop) != (0, len(p.labels)) for p in sentences):
         notes.append(t(lang, "img.compare.window", count=MAX_COLUMNS_PER_ROW))
+    notes.extend(captions.tokenizer_notes(lang, a.analysis.sentence, b.analysis.sentence))
     alt = t(lang, "img.compare.alt", word=word, model=analysis.model, ids=id_line, lesson=lesson)
     return ComparePlan(
         title=t(lang, "img.compare.title", word=word),

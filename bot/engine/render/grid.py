@@ -75,6 +75,7 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
         t(lang, "img.grid.sqrt"),
     ]
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
+    notes.extend(captions.tokenizer_notes(lang, analysis.sentence))
     alt = t(lang, "img.grid.alt", count=layers * heads, model=analysis.model, sentence=analysis.sentence.text)
     return GridPlan(
         title=t(lang, "img.grid.title", word=captions.quoted(word.span.text)),

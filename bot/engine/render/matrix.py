@@ -84,6 +84,7 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
     if clipped:
         notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
+    notes.extend(captions.tokenizer_notes(lang, analysis.sentence))
     alt = t(
         lang, "img.matrix.alt", layer=word.layer + 1, sentence=analysis.sentence.text, model=analysis.model
     )

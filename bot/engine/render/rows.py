@@ -99,8 +99,7 @@ def plan_rows(
         framing = analysis.sentence.family.framing
         notes.append(t(lang, "img.scale.words", vmax=top, specials=framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(labels), cut))
-    if (unknown := captions.unknown_note(lang, analysis.sentence)) is not None:
-        notes.append(unknown)
+    notes.extend(captions.tokenizer_notes(lang, analysis.sentence))
 
     row_px = 42 if len(rows) <= 8 else 34
     every = cell >= ANNOTATED_CELL_PX and len(rows) <= ANNOTATED_ROWS

@@ -14,6 +14,7 @@ from bot.engine import render
 from bot.engine.query import AttentionQuery
 from bot.engine.render import captions, panels, rows, style
 from bot.engine.render.canvas import Canvas
+from bot.i18n import t
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -162,6 +163,22 @@ def test_unknown_characters_are_noted(lens, notes):
     _, image = lens.attention_png("snow \u2603 falls", AttentionQuery("snow"))
     assert_real_picture(image)
     assert any(line.startswith("1 [UNK] token(s)") and "vocabulary" in line for line in notes)
+
+
+@pytest.mark.parametrize("view", ["word", "matrix", "grid", "compare"])
+def test_hangul_taken_apart_is_said_on_every_figure(lens, notes, view):
+    """The bundled uncased tokenizer strips accents, which turns 사과 into letters (jamo); an image of
+    that must say so and point to a Korean model, in the reader's language."""
+    if view == "compare":
+        lens.compare_png("사과", "사과를 먹었다", "친구에게 사과를 했다", lang="ko")
+    else:
+        lens.attention_png("나는 사과를 먹었다", AttentionQuery("사과", view=view), lang="ko")
+    assert notes.count(t("ko", "tok.jamo")) == 1
+
+
+def test_no_hangul_note_for_english(lens, notes):
+    lens.attention_png("I am eating an apple", AttentionQuery("apple"))
+    assert t("en", "tok.jamo") not in notes
 
 
 def test_clip_text_and_short():
