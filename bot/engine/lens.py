@@ -6,28 +6,43 @@ call from several threads at once (the bot calls it from its executor).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Protocol, TypeVar
 
 from bot.engine import render
 from bot.engine.cache import SizedLRU
 from bot.engine.defaults import DEFAULT_CACHE_MB, DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
 from bot.engine.forward import Analysis, analyse
 from bot.engine.model import LoadedModel
-from bot.engine.query import AttentionQuery, precheck
-from bot.engine.results import AttentionResult, QuizQuestion, attention_result
+from bot.engine.norms import Norms, value_norms
+from bot.engine.occlusion import Method, Occlusion, occlusion
+from bot.engine.predict import Predictions, predictions
+from bot.engine.query import AttentionQuery, precheck, resolve_query
+from bot.engine.results import AttentionResult, NormsResult, QuizQuestion, attention_result, norms_result
 from bot.engine.similarity import Comparison, compare_word
 from bot.engine.tokens import TokenizationReport, tokenization_report
+from bot.engine.words import find_word
 from bot.i18n import EN
 
 MIB = 1024 * 1024
 
 
-class AnalysisCache(SizedLRU[Hashable, Analysis]):
-    """Forward passes, least recently used first out, bounded by bytes; concurrent requests for the
-    same sentence share one forward pass. One cache may serve several models (keys name the model)."""
+class Cached(Protocol):
+    @property
+    def nbytes(self) -> int: ...
+
+
+C = TypeVar("C", bound=Cached)
+
+
+class AnalysisCache(SizedLRU[Hashable, Cached]):
+    """Forward passes and what is derived from them (value norms), least recently used first out,
+    bounded by bytes together; concurrent requests for the same sentence share one computation. One
+    cache may serve several models: keys start with the model's name ((name, text) for a forward pass,
+    (name, text, "norms") for its norms), so forgetting a model drops both."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(max_bytes, lambda analysis: analysis.nbytes)
+        super().__init__(max_bytes, lambda value: value.nbytes)
 
 
 class Lens:
@@ -64,12 +79,50 @@ class Lens:
             max_chars=self.max_chars,
         )
 
+    def _cached(self, key: Hashable, kind: type[C], compute: Callable[[], C]) -> C:
+        value = self.cache.get_or_compute(key, compute)
+        assert isinstance(value, kind)
+        return value
+
     def analyse(self, text: str) -> Analysis:
         # Bad text raises inside the computation (encode checks it) and is never cached.
-        return self.cache.get_or_compute(
+        return self._cached(
             (self.model.name, text),
+            Analysis,
             lambda: analyse(self.model, text, max_chars=self.max_chars, max_tokens=self.max_tokens),
         )
+
+    def norms(self, text: str) -> Norms:
+        """Value-weighted norms of the sentence: computed once from its cached forward pass (no model
+        run; 0.25-0.6x the time of one), kept beside it in the cache, so paging never recomputes."""
+        analysis = self.analyse(text)
+        return self._cached(
+            (self.model.name, text, "norms"), Norms, lambda: value_norms(self.model, analysis)
+        )
+
+    def norms_result(self, text: str, query: AttentionQuery) -> NormsResult:
+        """The word view of the norms (layer, head or aggregation and hidden specials as for attention)."""
+        return norms_result(self.analyse(text), self.norms(text), query)
+
+    def occlusion(self, text: str, query: AttentionQuery, *, method: Method = "auto") -> Occlusion:
+        """ "Does it matter?" for ``query.word``: the tokens it attends to most and least in the layer
+        and head combination of ``query``, each taken out in turn (one forward pass per removal)."""
+        analysis = self.analyse(text)
+        resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
+        span = find_word(analysis.sentence, query.word, query.occurrence)
+        return occlusion(
+            self.model,
+            analysis,
+            span,
+            heads=resolved.heads,
+            layer=resolved.layer,
+            hide_special=query.hide_special,
+            method=method,
+        )
+
+    def predictions(self, text: str, k: int = 5) -> Predictions:
+        """Fill-mask guesses for each mask token, and the logit lens, from the cached forward pass."""
+        return predictions(self.model, self.analyse(text), k)
 
     def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
         return attention_result(self.analyse(text), query)

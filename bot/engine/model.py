@@ -26,6 +26,7 @@ import numpy as np
 from bot.engine.defaults import BUNDLED_MODEL, BUNDLED_NAME, DEFAULT_MODEL
 from bot.engine.errors import ModelUnavailable
 from bot.engine.family import TokenizerFamily, describe
+from bot.engine.masked_lm import MaskedLMHead, base_missing, has_head, head_of
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class LoadedModel:
     fell_back: bool = False
     spec: str = ""  # as asked for ("bundled", "klue/bert-base", a folder): what --model takes
     nbytes: int = 0  # parameters and buffers: what keeping this model in memory costs
+    # The masked-LM head when the checkpoint has one (fill-mask, logit lens); ``model`` is its base.
+    head: MaskedLMHead | None = field(default=None, repr=False)
     family: TokenizerFamily = field(init=False, repr=False)
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _forward_args: frozenset[str] = field(default=frozenset(), repr=False)
@@ -61,7 +64,9 @@ class LoadedModel:
         # DistilBERT's forward takes no token_type_ids; pass only what this architecture accepts.
         self._forward_args = frozenset(inspect.signature(self.model.forward).parameters)
         if not self.nbytes:
-            tensors = [*self.model.parameters(), *self.model.buffers()]
+            # With a head, count the masked-LM model that holds both (tied weights counted once).
+            whole = self.head.model if self.head is not None else self.model
+            tensors = [*whole.parameters(), *whole.buffers()]
             self.nbytes = int(sum(t.numel() * t.element_size() for t in tensors))
 
     @contextmanager
@@ -170,9 +175,48 @@ def _check_name(spec: str) -> None:
         raise ModelUnavailable.because(spec, "bad_id")
 
 
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def _no_load_report() -> Iterator[None]:
+    """transformers' warnings silenced while a checkpoint is read as a masked-LM model: without head
+    weights it reports them missing (and "corrupted" when tied), which is expected and handled here.
+    The verbosity is process-wide, so loads are serialised while it is lowered."""
+    from transformers.utils import logging as hf_logging
+
+    with _LOADING:
+        before = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            yield
+        finally:
+            hf_logging.set_verbosity(before)
+
+
+def _load_weights(source: str, config: Any, options: dict[str, Any]) -> tuple[Any, MaskedLMHead | None]:
+    """The base model and, when the checkpoint has one, its masked-LM head, with the weights read once:
+    the checkpoint is loaded as ``AutoModelForMaskedLM`` and its base model serves every other view."""
+    from transformers import AutoModel, AutoModelForMaskedLM
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    if getattr(config, "model_type", "") not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+        # An encoder without a masked-LM class: the base model alone.
+        return AutoModel.from_pretrained(source, attn_implementation="eager", **options), None
+    with _no_load_report():
+        model, info = AutoModelForMaskedLM.from_pretrained(
+            source, attn_implementation="eager", output_loading_info=True, **options
+        )
+    missing = info.get("missing_keys", ())
+    if damaged := base_missing(model, missing):
+        log.warning("%s: the checkpoint lacks %d weights of the model: %s", source, len(damaged), damaged[:5])
+    # A masked-LM class whose head BERT Lens does not call (head_of says None) still lends its base.
+    return getattr(model, "base_model", model), head_of(model, missing)
+
+
 def _from_pretrained(source: str, name: str, *, local_only: bool, tokenizer_only: bool = False) -> Any:
     """The model (or only its tokenizer) from a directory, the local cache, or the hub."""
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     _quiet_transformers()
     # trust_remote_code=False said explicitly: transformers then refuses at once instead of prompting
@@ -183,19 +227,33 @@ def _from_pretrained(source: str, name: str, *, local_only: bool, tokenizer_only
         tokenizer = AutoTokenizer.from_pretrained(source, use_fast=True, **options)
         if tokenizer_only:
             return tokenizer
-        model = AutoModel.from_pretrained(source, attn_implementation="eager", **options)
+        model, head = _load_weights(source, config, options)
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
             raise ModelUnavailable.because(name, "remote_code") from exc
         raise
     model.eval()
-    return from_objects(tokenizer, model, name=name, source=source, config=config)
+    return from_objects(tokenizer, model, name=name, source=source, config=config, head=head)
 
 
 def from_objects(
-    tokenizer: Any, model: Any, *, name: str, source: str = "", config: Any = None
+    tokenizer: Any,
+    model: Any,
+    *,
+    name: str,
+    source: str = "",
+    config: Any = None,
+    head: MaskedLMHead | None = None,
 ) -> LoadedModel:
-    """Wrap an already built tokenizer and model (tests use this for models with random weights)."""
+    """Wrap an already built tokenizer and model (tests use this for models with random weights).
+
+    A ``*ForMaskedLM`` model is split into its base model and its head (its weights taken as trained).
+    """
+    if head is None and has_head(model):
+        head = head_of(model)
+        model = model.base_model
+    if head is not None:
+        head.model.eval()
     config = config or model.config
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers", None)
     heads = getattr(config, "num_attention_heads", None) or getattr(config, "n_heads", None)
@@ -212,6 +270,7 @@ def from_objects(
         num_layers=int(layers),
         num_heads=int(heads),
         max_positions=int(getattr(config, "max_position_embeddings", 512) or 512),
+        head=head,
     )
 
 

@@ -12,9 +12,13 @@ from functools import singledispatch
 from typing import Any
 
 from bot.engine.attention import Attended, WordAttention, word_attention, word_rollout
+from bot.engine.errors import InvalidChoice
 from bot.engine.forward import Analysis
-from bot.engine.query import AttentionQuery, Resolved, resolve_query
-from bot.engine.similarity import Comparison
+from bot.engine.norms import Norms, WordNorms, word_norms
+from bot.engine.occlusion import Occlusion
+from bot.engine.predict import Guess, Predictions
+from bot.engine.query import VIEWS, AttentionQuery, Resolved, resolve_query
+from bot.engine.similarity import BAND_PERCENTILES, Baseline, Comparison
 from bot.engine.tokens import TokenizationReport, TokenizedSentence
 from bot.engine.words import find_word, word_pieces
 
@@ -65,6 +69,33 @@ def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResu
     return AttentionResult(query=query, resolved=resolved, word=word)
 
 
+@dataclass(frozen=True, eq=False)
+class NormsResult:
+    """One word's value-weighted norms as the word view shows them, and the raw numbers."""
+
+    query: AttentionQuery
+    resolved: Resolved
+    word: WordNorms
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.word.analysis
+
+
+NORMS_VIEWS = tuple(view for view in VIEWS if view != "rollout")  # rollout mixes weights, not norms
+
+
+def norms_result(analysis: Analysis, norms: Norms, query: AttentionQuery) -> NormsResult:
+    resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
+    if resolved.view == "rollout":
+        raise InvalidChoice("view", "rollout", NORMS_VIEWS)
+    span = find_word(analysis.sentence, query.word, query.occurrence)
+    word = word_norms(
+        analysis, norms, span, heads=resolved.heads, layer=resolved.layer, hide_special=query.hide_special
+    )
+    return NormsResult(query=query, resolved=resolved, word=word)
+
+
 COMMAND_PREFIX = "python -m bot attention "
 
 
@@ -98,7 +129,8 @@ def command_line(result: AttentionResult, model: str, lang: str | None = None) -
 
 @singledispatch
 def to_json(result: Any, top_k: int = 5) -> dict[str, Any]:
-    """The documented JSON form of a tokenization report, an attention result or a comparison."""
+    """The documented JSON form of a tokenization report, an attention or norms result, a comparison,
+    an occlusion or predictions."""
     raise TypeError(f"no JSON form for {type(result).__name__}")
 
 
@@ -163,6 +195,153 @@ def _(result: AttentionResult, top_k: int = 5) -> dict[str, Any]:
     }
 
 
+def _rows(values: Any) -> list[list[float]]:
+    return [[float(v) for v in row] for row in values]
+
+
+def _word_json(analysis: Analysis, span: Any) -> dict[str, Any]:
+    return {
+        "text": span.text,
+        "occurrence": span.occurrence,
+        "token_indices": list(span.token_indices),
+        "pieces": word_pieces(analysis.sentence, span),
+    }
+
+
+@to_json.register
+def _(result: NormsResult, top_k: int = 5) -> dict[str, Any]:
+    word = result.word
+    heads = word.heads
+    analysis = result.analysis
+    return {
+        "model": analysis.model,
+        "sentence": analysis.sentence.text,
+        "numbering": (
+            "Layers and heads are numbered from 1: norms[0] is layer 1. token_indices and columns are "
+            "0-based positions in the sentence's full token list ([CLS] is 0)."
+        ),
+        "values": "norms",
+        "method": (
+            "Kobayashi et al. 2020: ||A^h_ij f^h(x_j)|| with f^h(x) = (x W_V^h + b_V^h) W_O^h and x_j the "
+            "layer's input; over heads (mean) ||sum_h A^h_ij f^h(x_j)||, max the largest head norm. "
+            "norms_raw: the word's norms averaged over its pieces; norms: each row as shares summing to 1 "
+            "over the columns shown (max: the largest head share, not rescaled)."
+        ),
+        "tokens": word.tokens,
+        "columns": [int(c) for c in word.columns],
+        "word": _word_json(analysis, word.span),
+        "num_layers": analysis.num_layers,
+        "num_heads": analysis.num_heads,
+        "layer": word.layer + 1,
+        "view": result.resolved.view,
+        "aggregation": heads.agg,
+        "head": None if heads.head is None else heads.head + 1,
+        "hide_special": word.hide_special,
+        "norms": _rows(word.rows),
+        "norms_raw": _rows(word.raw),
+        "top": [
+            {"token": r.token, "index": r.index, "share": r.share, "norm": r.norm} for r in word.top(top_k)
+        ],
+    }
+
+
+@to_json.register
+def _(result: Occlusion, top_k: int = 5) -> dict[str, Any]:
+    analysis = result.analysis
+    heads = result.heads
+    return {
+        "model": analysis.model,
+        "sentence": analysis.sentence.text,
+        "numbering": (
+            "Layers and heads are numbered from 1: shift[0] is layer 1; shift_embeddings is the embedding "
+            "output before layer 1. Token indices are 0-based positions ([CLS] is 0); word_indices_after "
+            "are positions in tokens_after."
+        ),
+        "tokens": list(analysis.sentence.tokens),
+        "word": _word_json(analysis, result.span),
+        "num_layers": analysis.num_layers,
+        "layer": result.layer + 1,
+        "aggregation": heads.agg,
+        "head": None if heads.head is None else heads.head + 1,
+        "hide_special": result.hide_special,
+        "method": result.method,
+        "measure": "1 - cosine(word vector before, word vector after), the word's pieces averaged",
+        "removals": [
+            {
+                "which": r.which,
+                "index": r.index,
+                "token": r.token,
+                "weight": r.weight,
+                "tokens_after": list(r.tokens_after),
+                "word_indices_after": list(r.word_indices_after),
+                "shift_embeddings": float(r.shift[0]),
+                "shift": [float(v) for v in r.shift[1:]],
+            }
+            for r in result.removals
+        ],
+    }
+
+
+def _guesses_json(guesses: tuple[Guess, ...]) -> list[dict[str, Any]]:
+    return [
+        {"token": g.token, "display": g.display, "id": g.token_id, "probability": g.probability}
+        for g in guesses
+    ]
+
+
+@to_json.register
+def _(result: Predictions, top_k: int = 5) -> dict[str, Any]:
+    analysis = result.analysis
+    return {
+        "model": analysis.model,
+        "sentence": analysis.sentence.text,
+        "numbering": (
+            "Layers are numbered from 1: lens[0] is layer 1; lens_embeddings is the embedding output "
+            "through the same head. index is the mask token's 0-based position ([CLS] is 0)."
+        ),
+        "tokens": list(analysis.sentence.tokens),
+        "num_layers": analysis.num_layers,
+        "k": result.k,
+        "reliable": "the last third of the layers (rounded up); earlier layers and the embeddings are not",
+        "masks": [
+            {
+                "index": mask.index,
+                "top": _guesses_json(mask.final),
+                "lens_embeddings": {
+                    "reliable": mask.layers[0].reliable,
+                    "top": _guesses_json(mask.layers[0].guesses),
+                },
+                "lens": [
+                    {"layer": layer.layer, "reliable": layer.reliable, "top": _guesses_json(layer.guesses)}
+                    for layer in mask.layers[1:]
+                ],
+            }
+            for mask in result.masks
+        ],
+    }
+
+
+def _baseline_json(baseline: Baseline | None) -> dict[str, Any] | None:
+    if baseline is None:
+        return None
+    return {
+        "of": (
+            "cosine of the word's vector in sentence A with each other token's vector in both sentences "
+            "([CLS]/[SEP] and the word's own pieces aside), per layer"
+        ),
+        "percentiles": list(BAND_PERCENTILES),
+        "tokens": baseline.tokens,
+        "embeddings": {
+            "low": float(baseline.low[0]),
+            "median": float(baseline.median[0]),
+            "high": float(baseline.high[0]),
+        },
+        "low": [float(v) for v in baseline.low[1:]],
+        "median": [float(v) for v in baseline.median[1:]],
+        "high": [float(v) for v in baseline.high[1:]],
+    }
+
+
 @to_json.register
 def _(comparison: Comparison, top_k: int = 5) -> dict[str, Any]:
     a, b = comparison.a, comparison.b
@@ -188,6 +367,7 @@ def _(comparison: Comparison, top_k: int = 5) -> dict[str, Any]:
         "hide_special": a.hide_special,
         "cosine_embeddings": float(comparison.cosine[0]),
         "cosine": [float(v) for v in comparison.cosine[1:]],
+        "baseline": _baseline_json(comparison.baseline),
     }
 
 

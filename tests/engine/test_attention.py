@@ -291,6 +291,7 @@ def test_compare_json_keys_and_seed_ids(cli):
         "hide_special",
         "cosine_embeddings",
         "cosine",
+        "baseline",
         "image",
     }
     assert [s["token_ids"] for s in data["sentences"]] == [[6207], [6207]]
