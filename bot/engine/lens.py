@@ -7,6 +7,7 @@ call from several threads at once (the bot calls it from its executor).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from bot.engine import render
@@ -16,7 +17,7 @@ from bot.engine.forward import Analysis, analyse
 from bot.engine.model import LoadedModel
 from bot.engine.norms import Norms, value_norms
 from bot.engine.occlusion import Method, Occlusion, occlusion
-from bot.engine.predict import Predictions, predictions
+from bot.engine.predict import Predictions, mask_token, no_masked_lm_head, predictions, read_masks
 from bot.engine.query import AttentionQuery, precheck, resolve_query
 from bot.engine.results import AttentionResult, NormsResult, QuizQuestion, attention_result, norms_result
 from bot.engine.similarity import Comparison, compare_word
@@ -121,8 +122,16 @@ class Lens:
         )
 
     def predictions(self, text: str, k: int = 5) -> Predictions:
-        """Fill-mask guesses for each mask token, and the logit lens, from the cached forward pass."""
-        return predictions(self.model, self.analyse(text), k)
+        """Fill-mask guesses for each mask token, and the logit lens, from the cached forward pass.
+
+        A model without a masked-LM head is refused before any forward pass. A sentence without the
+        model's own mask token but with [MASK] or <mask> (any case) is read with the model's token in
+        their place, and the result says so (``typed``, ``aliases``)."""
+        if self.model.head is None:
+            raise no_masked_lm_head(self.model.name)
+        read = read_masks(text, mask_token(self.model))
+        result = predictions(self.model, self.analyse(read.text), k)
+        return replace(result, typed=read.typed, aliases=read.aliases) if read.aliases else result
 
     def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
         return attention_result(self.analyse(text), query)

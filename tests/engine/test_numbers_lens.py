@@ -192,3 +192,22 @@ def test_threads_share_the_lens_safely(bert_mlm):
     for thread in threads:
         thread.join()
     assert not errors
+
+
+def test_predictions_read_another_spelling_of_the_mask_and_say_so(bert_mlm):
+    """RANDOM weights: "[mask]" and "<MASK>" are read as the model's [MASK], with the same numbers as
+    the sentence typed with [MASK] itself, and the result keeps what was typed."""
+    lens = Lens(bert_mlm)
+    typed = lens.predictions("[mask] is huge <MASK>", k=3)
+    exact = lens.predictions("[MASK] is huge [MASK]", k=3)
+    assert typed.masks == exact.masks and typed.mask == "[MASK]"
+    assert typed.analysis.sentence.text == "[MASK] is huge [MASK]"
+    assert (typed.typed, typed.aliases) == ("[mask] is huge <MASK>", ("[mask]", "<MASK>"))
+    assert (exact.typed, exact.aliases) == (None, ())
+
+
+def test_a_model_without_a_head_is_refused_before_any_forward_pass(bundled_model, monkeypatch):
+    monkeypatch.setattr(bundled_model, "forward", lambda *a: pytest.fail("ran the model"))
+    with pytest.raises(InvalidChoice) as info:
+        Lens(bundled_model).predictions("I am [MASK] an apple")
+    assert "masked-LM head" in str(info.value)

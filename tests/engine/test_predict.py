@@ -20,7 +20,7 @@ from transformers import pipeline
 from bot.engine.errors import InvalidChoice, WordNotFound
 from bot.engine.forward import analyse
 from bot.engine.model import load_model
-from bot.engine.predict import MODELS_WITH_HEAD, predictions, reliable
+from bot.engine.predict import MODELS_WITH_HEAD, predictions, problem, read_masks, reliable
 from tests.helpers import families
 
 PIPELINE_FAMILIES = ["bert-uncased", "distilbert", "roberta"]
@@ -200,3 +200,42 @@ def test_predictions_read_the_forward_pass_they_are_given(masked_lm, monkeypatch
     monkeypatch.setattr(lm, "forward", lambda *a: pytest.fail("predictions ran the model again"))
     first = predictions(lm, analysis, k=5)
     assert first.masks == predictions(lm, analysis, k=5).masks  # deterministic
+
+
+# ---------------------------------------------------------------------------------- typing the mask
+
+
+@pytest.mark.parametrize(
+    ("text", "mask", "read", "aliases"),
+    [
+        ("I am [MASK] an apple", "[MASK]", "I am [MASK] an apple", ()),
+        ("I am [mask] an apple", "[MASK]", "I am [MASK] an apple", ("[mask]",)),
+        ("I am <mask> an [Mask]", "[MASK]", "I am [MASK] an [MASK]", ("<mask>", "[Mask]")),
+        ("I am [MASK] an apple", "<mask>", "I am <mask> an apple", ("[MASK]",)),
+        ("I am <MASK> an <Mask>", "<mask>", "I am <mask> an <mask>", ("<MASK>", "<Mask>")),
+        # The model's own token is there: read exactly as typed, another spelling stays text.
+        ("<mask> and [MASK]", "<mask>", "<mask> and [MASK]", ()),
+        # Blanks and question marks are ordinary text, never a mask.
+        ("I am ___ an apple?", "[MASK]", "I am ___ an apple?", ()),
+        ("나는 \uff3f\uff3f를 먹었다", "[MASK]", "나는 \uff3f\uff3f를 먹었다", ()),
+        ("[MASK ] and mask", "[MASK]", "[MASK ] and mask", ()),
+    ],
+)
+def test_the_two_spellings_of_a_mask_are_read_as_the_model_s_token(text, mask, read, aliases):
+    masked = read_masks(text, mask)
+    assert (masked.text, masked.typed, masked.aliases) == (read, text, aliases)
+
+
+def test_problems_say_what_predict_needs():
+    from bot.engine.predict import no_masked_lm_head
+
+    key, params = problem(no_masked_lm_head("m"), "x")
+    assert key == "predict.no_head" and params["models"] == ", ".join(MODELS_WITH_HEAD)
+    missing = WordNotFound("<mask>", "I am eating", ["I", "am", "eating"])
+    assert problem(missing, "I am eating") == ("predict.no_mask", {"mask": "<mask>"})
+    assert problem(missing, "I am ___ an apple") == (
+        "predict.no_mask_blank",
+        {"mask": "<mask>", "blank": "___"},
+    )
+    assert problem(InvalidChoice("view", "3d", ["word"]), "x") is None
+    assert problem(ValueError("x"), "x") is None
