@@ -48,3 +48,9 @@ def weighted_list(items: Iterable[_Weighted], sep: str = ", ", token_chars: int 
         f"{item.token if token_chars is None else clip(item.token, token_chars)} {item.weight:.2f}"
         for item in items
     )
+
+
+def probability(value: float) -> str:
+    """A probability as every output shows it: three decimals (0.412, 0.008), and ``<0.001`` for what
+    would round to 0.000 (the JSON keeps the exact number)."""
+    return f"{value:.3f}" if value >= 0.0005 else "<0.001"

@@ -133,6 +133,10 @@ class Lens:
         result = predictions(self.model, self.analyse(read.text), k)
         return replace(result, typed=read.typed, aliases=read.aliases) if read.aliases else result
 
+    def predictions_png(self, text: str, k: int = 5, lang: str = EN) -> tuple[Predictions, render.Image]:
+        result = self.predictions(text, k)
+        return result, render.render_predictions(result, lang)
+
     def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
         return attention_result(self.analyse(text), query)
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.engine.render import compare, grid, matrix, rows
+from bot.engine.predict import Predictions
+from bot.engine.render import compare, grid, matrix, predict, rows
 from bot.engine.render.image import Image
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
 from bot.i18n import EN
 
-__all__ = ["FIGURES", "Image", "render_attention", "render_comparison"]
+__all__ = ["FIGURES", "Image", "render_attention", "render_comparison", "render_predictions"]
 
 # view name -> (plan, draw): a new view is one module and one line here.
 FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], Image]]] = {
@@ -40,3 +41,7 @@ def render_attention(result: AttentionResult, lang: str = EN) -> Image:
 
 def render_comparison(comparison: Comparison, lang: str = EN) -> Image:
     return compare.draw_comparison(compare.plan_comparison(comparison, lang))
+
+
+def render_predictions(predictions: Predictions, lang: str = EN) -> Image:
+    return predict.draw_predictions(predict.plan_predictions(predictions, lang))
