@@ -9,6 +9,7 @@
     python -m bot attention S WORD      heatmap image + top attended tokens (or --json)
     python -m bot compare WORD A B      the same word in two sentences
     python -m bot quiz S WORD           a guess-first question, its candidates and answer (or --json)
+    python -m bot predict S             guesses for [MASK], last layer and layer by layer (or --json)
 
 ``--model`` and ``--lang`` go before or after the subcommand. Bad input prints one line on stderr and
 exits with status 2, before any model loads; a model that cannot be loaded exits 1.
@@ -147,6 +148,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="image to write: .png, .jpg or .webp (default: bertlens-compare.png)"
     )
     cmp_.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
+
+    pred = sub.add_parser(
+        "predict",
+        help="what a masked-LM model would put in place of [MASK], at the last layer and layer by layer",
+        parents=[common],
+    )
+    pred.add_argument(
+        "sentence",
+        metavar="SENTENCE",
+        help="a sentence with the model's mask token ([MASK] or <mask>; either is read as the model's own)",
+    )
+    pred.add_argument(
+        "--top", type=int, default=5, help="guesses per mask, 1 to 50 (the image draws up to 10; default 5)"
+    )
+    pred.add_argument(
+        "--out", type=Path, help="image to write: .png, .jpg or .webp (default: bertlens-predict.png)"
+    )
+    pred.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
     return parser
 
 
@@ -204,6 +223,11 @@ def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
         if args.top < 1:
             raise Refused(f"--top must be at least 1, got {args.top}")
         check_choices(_query(args, AttentionQuery))
+    if args.command == "predict":
+        from bot.engine.predict import MAX_K
+
+        if not 1 <= args.top <= MAX_K:
+            raise Refused(f"--top must be 1 to {MAX_K}, got {args.top}")
 
 
 def _query(args: argparse.Namespace, cls: Any) -> Any:
@@ -321,7 +345,36 @@ def cmd_quiz(registry: Any, args: argparse.Namespace, lang: str) -> None:
     _print(quiz_text(question, lang))
 
 
-HANDLERS = {"tokenize": cmd_tokenize, "attention": cmd_attention, "compare": cmd_compare, "quiz": cmd_quiz}
+def cmd_predict(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import predict_text
+    from bot.engine.predict import problem
+    from bot.engine.results import to_json
+
+    out = _image_path(args, "bertlens-predict.png")
+    try:
+        result, image = registry.lens().predictions_png(args.sentence, args.top, lang)
+    except EngineError as exc:
+        explained = problem(exc, args.sentence)
+        if explained is None:
+            raise
+        key, params = explained
+        raise Refused(t(lang, key, **params).replace("`", "")) from exc
+    _save(out, image)
+    if args.json:
+        _dump({**to_json(result), **_image_json(out, image)})
+        return
+    _print(predict_text(result, lang))
+    if out is not None:
+        _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
+
+
+HANDLERS = {
+    "tokenize": cmd_tokenize,
+    "attention": cmd_attention,
+    "compare": cmd_compare,
+    "quiz": cmd_quiz,
+    "predict": cmd_predict,
+}
 
 
 # ------------------------------------------------------------------------------------------ main

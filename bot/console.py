@@ -8,14 +8,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.engine.attention import all_heads, layer_matrix
+from bot.engine.predict import Predictions
 from bot.engine.render import captions
+from bot.engine.render.predict import mask_context, unreliable_rows
 from bot.engine.results import AttentionResult, QuizQuestion
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces, word_notes
 from bot.i18n import t
 from bot.tables import comparison_lines, report_alignment_lines, report_lines, summary_lines
-from bot.text import display_width, pad, weighted_list
+from bot.text import display_width, pad, probability, weighted_list
 
 MAX_TABLE_COLUMNS = 16  # wider tables do not fit a terminal; the image and --json have them all
 
@@ -164,4 +166,53 @@ def compare_text(comparison: Comparison, lang: str) -> list[str]:
         lines.append(
             t(lang, "cli.compare.top", label=label, layer=word.layer + 1, top=weighted_list(word.top(3)))
         )
+    return lines
+
+
+LENS_GUESSES = 3  # per layer in the logit-lens table; the image and --json have all k
+
+
+def predict_text(result: Predictions, lang: str) -> list[str]:
+    """The fill-mask guesses of each mask with bars, then the logit lens: each layer's top guesses,
+    the rows marked reliable starred, and why the others are not."""
+    analysis = result.analysis
+    lines = [
+        t(lang, "cli.model", model=analysis.model),
+        t(lang, "cli.sentence", text=analysis.sentence.text),
+    ]
+    if result.aliases:
+        lines.append(t(lang, "img.predict.alias", typed=", ".join(result.aliases), mask=result.mask))
+    labels = [t(lang, "img.predict.embeddings")] + [
+        t(lang, "img.layer", n=n) for n in range(1, analysis.num_layers + 1)
+    ]
+    left = max(display_width(label) for label in labels) + 2
+    for n, mask in enumerate(result.masks, start=1):
+        context = mask_context(result, mask.index)
+        lines += [
+            "",
+            t(
+                lang,
+                "cli.predict.mask",
+                mask=result.mask,
+                n=n,
+                count=len(result.masks),
+                index=mask.index,
+                context=context,
+            ),
+            t(lang, "cli.predict.final", layer=analysis.num_layers),
+        ]
+        width = max(display_width(g.display) for g in mask.final)
+        lines += [
+            f"  {pad(g.display, width)}  {probability(g.probability):>6}  {_bar(g.probability)}"
+            for g in mask.final
+        ]
+        lines.append(t(lang, "cli.predict.lens"))
+        for label, layer in zip(labels, mask.layers, strict=True):
+            guesses = ", ".join(
+                f"{g.display} {probability(g.probability)}" for g in layer.guesses[:LENS_GUESSES]
+            )
+            lines.append(f" {'*' if layer.reliable else ' '}{pad(label, left)}{guesses}")
+    rows = unreliable_rows(lang, result.masks[0].layers)
+    if rows is not None:
+        lines += ["", t(lang, "cli.predict.unreliable", rows=rows)]
     return lines

@@ -387,3 +387,23 @@ def _(question: QuizQuestion, top_k: int = 5) -> dict[str, Any]:
         "answer": question.answer,
         "answer_word": question.right,
     }
+
+
+PREDICT_PREFIX = "python -m bot predict "
+
+
+def predict_command_line(result: Predictions, model: str, lang: str | None = None) -> str:
+    """The command that makes this /predict image again: the sentence as typed (a [mask] read as the
+    model's own token is read so again), ``--top``, the model as configured and the image's language."""
+    text = result.typed if result.typed is not None else result.analysis.sentence.text
+    parts = [
+        PREDICT_PREFIX.rstrip(),
+        shlex.quote(text),
+        "--top",
+        str(result.k),
+        "--model",
+        shlex.quote(model),
+    ]
+    if lang is not None:
+        parts += ["--lang", lang]
+    return " ".join(parts)
