@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.engine import morphemes
 from bot.engine.lens import Lens
+from bot.engine.predict import Predictions
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.registry import ModelInfo, ModelRegistry
 from bot.engine.render import Image
@@ -164,3 +165,10 @@ class LensService(WorkerPool):
             return lens.compare_png(word, sentence_a, sentence_b, hide_special=hide_special, lang=lang)
 
         return await self.run(job)
+
+    async def predictions(
+        self, sentence: str, *, top: int = 5, lang: str = EN, model: str | None = None
+    ) -> tuple[Predictions, Image]:
+        """Each mask's guesses and the logit lens, and their figure (a model without a masked-LM head
+        is refused before its forward pass; [MASK] or <mask> is read as the model's own token)."""
+        return await self.run(lambda: self.models.lens(model).predictions_png(sentence, top, lang))
