@@ -16,7 +16,15 @@ from bot.settings import ConfigError, Settings
 log = logging.getLogger("bertlens")
 
 # The cogs, loaded as extensions in this order (one file per command family).
-EXTENSIONS = ("cogs.tokenize", "cogs.attention", "cogs.compare", "cogs.quiz", "cogs.meta", "cogs.settings")
+EXTENSIONS = (
+    "cogs.tokenize",
+    "cogs.attention",
+    "cogs.compare",
+    "cogs.predict",
+    "cogs.quiz",
+    "cogs.meta",
+    "cogs.settings",
+)
 
 
 def _setup_logging(level: str) -> None:

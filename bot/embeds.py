@@ -12,16 +12,18 @@ import discord
 from bot import __version__, limits
 from bot.engine.attention import WordAttention
 from bot.engine.family import TokenizerFamily
+from bot.engine.predict import MaskGuesses, Predictions
 from bot.engine.registry import ModelInfo
-from bot.engine.render import Image
-from bot.engine.results import AttentionResult, command_line
+from bot.engine.render import Image, captions
+from bot.engine.render.predict import first_reliable
+from bot.engine.results import AttentionResult, command_line, predict_command_line
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces, word_notes
 from bot.i18n import heads_label, t
 from bot.markup import code_block, escape
 from bot.tables import comparison_lines, report_alignment_lines, report_lines, summary_lines
-from bot.text import clip, one_line
+from bot.text import clip, one_line, probability
 
 COLOUR = discord.Colour(0xE8D24A)  # cividis' bright end, so embed and heatmap belong together
 TOKENS_FILENAME = "bertlens-tokens.txt"
@@ -151,6 +153,8 @@ def _model_line(info: ModelInfo, default: bool, lang: str) -> str:
         status += f" \u00b7 {family_label(model.family, lang)}"
         if model.fell_back:
             status += f" {t(lang, 'about.fallback')}"
+        if model.head is not None:
+            status += f" \u00b7 {t(lang, 'about.predict')}"
     elif info.failure is not None:
         status = t(lang, "about.failed", reason=clip(info.failure.text(lang), 300))
     else:
@@ -200,3 +204,77 @@ def tokenize_reply(reports: Sequence[TokenizationReport], lang: str) -> tuple[st
     return clip("\n".join(head), limits.CONTENT), discord.File(
         io.BytesIO(text.encode("utf-8")), filename=TOKENS_FILENAME
     )
+
+
+EMBED_MASKS = 10  # masks listed in a /predict reply at most (fewer when the embed would be too long)
+LENS_TOKEN_CHARS = 16
+
+
+def _by_layer(mask: MaskGuesses, lang: str) -> str:
+    """Each layer's top guess, those marked reliable in bold: "emb the · L1 the · **L2 paris**"."""
+    parts = []
+    for layer in mask.layers:
+        label = (
+            t(lang, "img.compare.embeddings")
+            if layer.layer == 0
+            else t(lang, "img.layer_short", n=layer.layer)
+        )
+        guess = f"{label} {escape(clip(layer.guesses[0].display, LENS_TOKEN_CHARS))}"
+        parts.append(f"**{guess}**" if layer.reliable else guess)
+    return " \u00b7 ".join(parts)
+
+
+def predict_embed(result: Predictions, image: Image, lang: str, *, model: str) -> discord.Embed:
+    """The /predict reply: each mask's fill-mask guesses with their probabilities and its top guess
+    layer by layer; the footer ends with the command line that makes the image again."""
+    analysis = result.analysis
+    mask = result.mask
+    layers = result.masks[0].layers
+    split, last = first_reliable(layers), len(layers) - 1
+    description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
+    if result.aliases:
+        typed = ", ".join(escape(alias) for alias in result.aliases)
+        description.append(t(lang, "predict.alias", typed=typed, mask=escape(mask)))
+    description.append(
+        t(lang, "predict.reliable_last" if split == last else "predict.reliable", first=split, last=last)
+    )
+    description.extend(escape(note) for note in captions.tokenizer_notes(lang, analysis.sentence))
+    embed = discord.Embed(
+        title=clip(t(lang, "predict.title", mask=escape(mask)), limits.EMBED_TITLE), colour=COLOUR
+    )
+    embed.set_image(url=f"attachment://{image.filename}")
+    footer = t(lang, "predict.footer", model=analysis.model, layers=analysis.num_layers, k=result.k)
+    embed.set_footer(text=clip(f"{footer}\n{predict_command_line(result, model, lang)}", limits.EMBED_FOOTER))
+    count = len(result.masks)
+    more = t(lang, "predict.more_masks", shown=EMBED_MASKS, count=count)
+    budget = limits.EMBED_TOTAL - len(embed) - len("\n".join(description)) - len(more) - 2
+    shown = 0
+    for n, guesses in enumerate(result.masks[:EMBED_MASKS], start=1):
+        lines = [
+            f"{i}. **{escape(g.display)}** {probability(g.probability)}"
+            for i, g in enumerate(guesses.final, start=1)
+        ]
+        lines.append(t(lang, "predict.by_layer", layers=_by_layer(guesses, lang)))
+        name = clip(
+            t(
+                lang,
+                "predict.field",
+                mask=mask,
+                n=n,
+                count=count,
+                index=guesses.index,
+                k=result.k,
+                layer=last,
+            ),
+            limits.EMBED_FIELD_NAME,
+        )
+        value = clip("\n".join(lines), limits.EMBED_FIELD_VALUE)
+        if len(name) + len(value) > budget:
+            break
+        budget -= len(name) + len(value)
+        embed.add_field(name=name, value=value, inline=False)
+        shown += 1
+    if shown < count:
+        description.append(t(lang, "predict.more_masks", shown=shown, count=count))
+    embed.description = clip("\n".join(description), limits.EMBED_DESCRIPTION)
+    return embed

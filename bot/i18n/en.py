@@ -173,7 +173,7 @@ STRINGS: dict[str, str] = {
     "context pulls the two meanings apart.",
     "compare.top": "Most attended in {label}, layer {layer}",
     "about.title": "About BERT Lens",
-    "about.description": "Shows how a BERT-family model reads a sentence: tokens, ids and attention.",
+    "about.description": "Shows how a BERT-family model reads a sentence: tokens, ids, attention, and its guesses for a hidden word (/predict).",
     "about.model": "Model",
     "about.shape": "{layers} layers × {heads} heads",
     "about.models": "Models",
@@ -195,6 +195,7 @@ STRINGS: dict[str, str] = {
     "help.body": "**/tokenize** `sentence` - see tokens, ids, the attention mask and padding.\n"
     "**/attention** `sentence` `word` - a heatmap of where the word looks; page through layers and heads.\n"
     "**/compare** `word` `sentence_a` `sentence_b` - the same word in two contexts.\n"
+    "**/predict** `sentence` - what the model would put in place of `[MASK]`, at the last layer and layer by layer (needs a model with a masked-LM head).\n"
     "Right-click a message → Apps → **Tokenize message**.\n"
     "Try: /compare apple “Apple is huge enterprise” “I am eating an apple”",
     "context.empty": "That message has no text to tokenize.",
@@ -299,6 +300,7 @@ STRINGS: dict[str, str] = {
     "predict.no_head": "{model} has no masked-language-model head, so it cannot guess a hidden word: sentence-embedding models such as the bundled all-MiniLM-L6-v2 are saved without one. Use a model that has one, such as {models}.",
     "predict.no_mask": "There is no mask token in the sentence: type `{mask}` where the hidden word goes, for example “The capital of France is {mask}.” (`[MASK]` and `<mask>`, in any case, are read as this model's `{mask}` too.)",
     "predict.no_mask_blank": "There is no mask token in the sentence (`{blank}` is ordinary text to the model, not a mask): type `{mask}` where the hidden word goes, for example “The capital of France is {mask}.”",
+    "about.predict": "masked-LM head: /predict works",
     "img.predict.title": "What goes in place of {mask}, layer by layer",
     "img.predict.what": "Top {k} guesses per mask: the masked-LM head on every layer's output (a “logit lens”)",
     "img.predict.heading": "{mask} {n} of {count} · token {index} · {context}",
@@ -379,4 +381,8 @@ COMMANDS: dict[str, str] = {
     "choice.matrix": "matrix: tokens × tokens",
     "choice.grid": "grid: every layer and head",
     "choice.rollout": "rollout: attention flow through layers",
+    "predict.description": "Guess the hidden word: the top guesses for [MASK], at the last layer and layer by layer",
+    "predict.sentence": "A sentence with [MASK] (or <mask>) where the hidden word goes",
+    "predict.top": "How many guesses per mask (1 to 10; default 5)",
+    "predict.model": "Which model reads the sentence (it needs a masked-LM head)",
 }

@@ -168,7 +168,7 @@ STRINGS: dict[str, str] = {
     "문맥이 두 의미를 갈라놓습니다.",
     "compare.top": "{label}에서 가장 집중한 토큰, {layer}번 레이어",
     "about.title": "BERT Lens 소개",
-    "about.description": "BERT 계열 모델이 문장을 읽는 방식(토큰, id, 어텐션)을 보여 줍니다.",
+    "about.description": "BERT 계열 모델이 문장을 읽는 방식(토큰, id, 어텐션)과 가려진 단어에 대한 추측(/predict)을 보여 줍니다.",
     "about.model": "모델",
     "about.shape": "{layers}개 레이어 × {heads}개 헤드",
     "about.models": "모델",
@@ -190,6 +190,7 @@ STRINGS: dict[str, str] = {
     "help.body": "**/tokenize** `sentence` - 토큰, id, 어텐션 마스크와 패딩을 봅니다.\n"
     "**/attention** `sentence` `word` - 단어가 어디에 집중하는지 히트맵으로 봅니다. 레이어와 헤드를 넘겨 보세요.\n"
     "**/compare** `word` `sentence_a` `sentence_b` - 같은 단어를 두 문맥에서 비교합니다.\n"
+    "**/predict** `sentence` - `[MASK]` 자리에 모델이 넣을 말을 마지막 레이어와 레이어별로 봅니다 (MLM 헤드가 있는 모델 필요).\n"
     "메시지 우클릭 → 앱 → **Tokenize message**.\n"
     "예: /compare apple “Apple is huge enterprise” “I am eating an apple”",
     "context.empty": "이 메시지에는 토큰화할 텍스트가 없습니다.",
@@ -291,6 +292,7 @@ STRINGS: dict[str, str] = {
     "predict.no_head": "{model}에는 마스크 언어 모델(MLM) 헤드가 없어서 가려진 단어를 추측할 수 없습니다. 내장 all-MiniLM-L6-v2 같은 문장 임베딩 모델은 헤드 없이 저장됩니다. {models}처럼 헤드가 있는 모델을 쓰세요.",
     "predict.no_mask": "문장에 마스크 토큰이 없습니다. 가려진 단어 자리에 `{mask}`을(를) 넣어 주세요. 예: “The capital of France is {mask}.” (대소문자와 상관없이 `[MASK]`와 `<mask>`도 이 모델의 `{mask}`(으)로 읽습니다.)",
     "predict.no_mask_blank": "문장에 마스크 토큰이 없습니다(`{blank}`은(는) 모델에게 마스크가 아니라 평범한 글자입니다). 가려진 단어 자리에 `{mask}`을(를) 넣어 주세요. 예: “The capital of France is {mask}.”",
+    "about.predict": "MLM 헤드 있음: /predict 사용 가능",
     "img.predict.title": "{mask} 자리에 들어갈 말, 레이어별",
     "img.predict.what": "마스크마다 상위 {k}개 추측: 모든 레이어의 출력에 MLM 헤드를 적용(‘로짓 렌즈’)",
     "img.predict.heading": "{mask} {count}개 중 {n}번째 · 토큰 {index} · {context}",
@@ -371,4 +373,8 @@ COMMANDS: dict[str, str] = {
     "choice.matrix": "matrix: 토큰 × 토큰",
     "choice.grid": "grid: 모든 레이어와 헤드",
     "choice.rollout": "rollout: 레이어를 통과하는 어텐션 흐름",
+    "predict.description": "가려진 단어 맞히기: [MASK] 자리의 상위 추측, 마지막 레이어와 레이어별",
+    "predict.sentence": "가려진 단어 자리에 [MASK](또는 <mask>)를 넣은 문장",
+    "predict.top": "마스크마다 보여 줄 추측 수 (1~10, 기본값 5)",
+    "predict.model": "문장을 읽을 모델 (MLM 헤드가 있어야 합니다)",
 }

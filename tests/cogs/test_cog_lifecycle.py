@@ -225,6 +225,7 @@ async def test_every_description_is_translated_in_the_synced_payload(make_bot):
     assert names == {
         "attention",
         "compare",
+        "predict",
         "tokenize",
         "about",
         "help",
@@ -268,6 +269,7 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
         assert {c.name for c in bot.tree.get_commands()} == {
             "attention",
             "compare",
+            "predict",
             "tokenize",
             "about",
             "help",

@@ -843,10 +843,12 @@ async def build_bot(
     workers: int | None = None,
     queue_limit: int | None = None,
     store: Any = None,
+    load: Any = None,
 ) -> Any:
     """A real ``BertLens`` that never logs in: the translator and every cog loaded as extensions,
     around a ``LensService`` holding ``lens`` (what ``setup_hook`` does, minus the model load and sync).
-    ``store``: a started ``bot.store.Store`` for server settings (None: built-in defaults only)."""
+    ``store``: a started ``bot.store.Store`` for server settings (None: built-in defaults only).
+    ``load``: with several MODELS, ``load(name)`` gives each name's ``LoadedModel`` (default: ``lens``'s)."""
     from bot.app import EXTENSIONS
     from bot.client import BertLens
     from bot.engine.registry import ModelRegistry
@@ -856,7 +858,9 @@ async def build_bot(
     settings = settings or make_settings()
     # Several MODELS: every name reads with the session's model (the choices are what is tested).
     models = (
-        ModelRegistry(settings.models, load=lambda name: lens.model) if len(settings.models) > 1 else lens
+        ModelRegistry(settings.models, load=load or (lambda name: lens.model))
+        if len(settings.models) > 1
+        else lens
     )
     service = LensService(
         models,
