@@ -118,7 +118,7 @@ def test_startup_identifies_and_syncs_dev_guild_commands(bot: BotProcess, fake: 
     assert sync.path == f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
     payload = {(c["name"], c.get("type", 1)): c for c in sync.json}
     slash = {name for name, kind in payload if kind == 1}
-    assert slash == {"attention", "compare", "tokenize", "about", "help", "quiz", "settings"}
+    assert slash == {"attention", "compare", "predict", "tokenize", "about", "help", "quiz", "settings"}
     assert ("Tokenize message", 3) in payload  # the message context menu
     assert payload[("Tokenize message", 3)]["name_localizations"]["ko"]
     assert fake.commands(None) == []  # nothing global at start-up
@@ -127,6 +127,7 @@ def test_startup_identifies_and_syncs_dev_guild_commands(bot: BotProcess, fake: 
     options = {name: [o["name"] for o in payload[(name, 1)].get("options", [])] for name in slash}
     assert options["attention"] == ["sentence", "word", "occurrence", "layer", "head", "view", "hide_special"]
     assert options["compare"] == ["word", "sentence_a", "sentence_b", "hide_special"]
+    assert options["predict"] == ["sentence", "top"]  # one model: no model option
     assert options["tokenize"] == ["sentence", "sentence2", "sentence3"]
     assert options["about"] == options["help"] == []
     attention = {o["name"]: o for o in payload[("attention", 1)]["options"]}
