@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.embeds import image_file, predict_embed
 from bot.engine.errors import EngineError
 from bot.engine.predict import problem
+from bot.engine.render.predict import MAX_GUESSES
 from bot.interactions import Refusal, analysis_reply, send
 from bot.markup import escape
 from bot.preferences import preferences
@@ -20,7 +21,8 @@ from cogs._common import Sentence, chosen_model, limit_length, model_choices, pe
 if TYPE_CHECKING:
     from bot.client import BertLens
 
-MAX_TOP = 10  # guesses per mask a reply shows (the image draws up to 10; the command line goes to 50)
+# Guesses per mask in a reply: as many as the figure draws (the command line goes to 50).
+MAX_TOP = MAX_GUESSES
 
 
 class Predict(commands.Cog):
