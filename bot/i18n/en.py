@@ -309,7 +309,7 @@ STRINGS: dict[str, str] = {
     "img.predict.gap": "▲ unreliable (the head was trained on the last layer's output only)   ▼ marked reliable (the last third)",
     "img.predict.rows_to": "the embeddings to layer {last}",
     "img.predict.rows_emb": "the embeddings",
-    "img.predict.unreliable": "Dimmed rows ({rows}) are unreliable: the head was trained on the last layer's output only, so earlier layers read through it give only a glimpse of what they encode (nostalgebraist 2020).",
+    "img.predict.unreliable": "Rows above the gap, labels dimmed ({rows}), are unreliable: the head was trained on the last layer's output only, so earlier layers read through it give only a glimpse of what they encode (nostalgebraist 2020).",
     "img.predict.reliable": "Layers {first}–{last}, the last third, are marked reliable; the outlined last row is the model's own fill-mask guess.",
     "img.predict.reliable_last": "Layer {last}, the last third, is marked reliable; its outlined row is the model's own fill-mask guess.",
     "img.predict.colour": "Colour and the number in each cell: the guess's probability (a softmax over the whole vocabulary); colours run from 0 to {vmax}, the largest shown.",

@@ -301,7 +301,7 @@ STRINGS: dict[str, str] = {
     "img.predict.gap": "▲ 신뢰 낮음 (헤드는 마지막 레이어의 출력으로만 학습됨)   ▼ 신뢰할 만함 (마지막 3분의 1)",
     "img.predict.rows_to": "임베딩부터 {last}번 레이어까지",
     "img.predict.rows_emb": "임베딩",
-    "img.predict.unreliable": "흐리게 표시한 행({rows})은 신뢰하기 어렵습니다. 헤드는 마지막 레이어의 출력으로만 학습되었으므로, 앞쪽 레이어를 통과시키면 그 레이어가 담은 정보를 살짝 엿볼 수 있을 뿐입니다(nostalgebraist 2020).",
+    "img.predict.unreliable": "간격 위쪽, 이름을 흐리게 표시한 행({rows})은 신뢰하기 어렵습니다. 헤드는 마지막 레이어의 출력으로만 학습되었으므로, 앞쪽 레이어를 통과시키면 그 레이어가 담은 정보를 살짝 엿볼 수 있을 뿐입니다(nostalgebraist 2020).",
     "img.predict.reliable": "{first}–{last}번 레이어(마지막 3분의 1)를 신뢰할 만한 것으로 표시했습니다. 테두리를 친 마지막 행이 모델 자신의 빈칸 채우기(fill-mask) 추측입니다.",
     "img.predict.reliable_last": "{last}번 레이어(마지막 3분의 1)를 신뢰할 만한 것으로 표시했습니다. 테두리를 친 그 행이 모델 자신의 빈칸 채우기(fill-mask) 추측입니다.",
     "img.predict.colour": "칸의 색과 숫자: 그 추측의 확률(어휘 전체에 대한 소프트맥스). 색은 0부터 보이는 가장 큰 값 {vmax}까지입니다.",

@@ -72,7 +72,9 @@ def test_the_figure_is_a_real_png_that_labels_itself(mlm, drawn):
         t(EN, "img.predict.what", k=5),
     ]
     notes = drawn[4:]
-    assert notes[0].startswith("Dimmed rows (the embeddings to layer 1) are unreliable: the head was trained")
+    assert notes[0].startswith(
+        "Rows above the gap, labels dimmed (the embeddings to layer 1), are unreliable: the head"
+    )
     assert notes[1] == t(EN, "img.predict.reliable_last", last=2)
     top = max(g.probability for layer in result.masks[0].layers for g in layer.guesses)
     assert notes[2] == t(EN, "img.predict.colour", vmax=probability(top))
