@@ -20,10 +20,10 @@ EXTENSIONS = (
     "cogs.tokenize",
     "cogs.attention",
     "cogs.compare",
-    "cogs.predict",
     "cogs.quiz",
     "cogs.meta",
     "cogs.settings",
+    "cogs.predict",
 )
 
 
