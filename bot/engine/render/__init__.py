@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.engine.render import compare, grid, matrix, rows
+from bot.engine.occlusion import Occlusion
+from bot.engine.render import compare, grid, matrix, occlusion, rows
 from bot.engine.render.image import Image
 from bot.engine.results import AttentionResult
 from bot.engine.similarity import Comparison
 from bot.i18n import EN
 
-__all__ = ["FIGURES", "Image", "render_attention", "render_comparison"]
+__all__ = ["FIGURES", "Image", "render_attention", "render_comparison", "render_occlusion"]
 
 # view name -> (plan, draw): a new view is one module and one line here.
 FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], Image]]] = {
@@ -36,6 +37,10 @@ FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], 
 def render_attention(result: AttentionResult, lang: str = EN) -> Image:
     plan, draw = FIGURES[result.resolved.view]
     return draw(plan(result, lang))
+
+
+def render_occlusion(result: Occlusion, lang: str = EN) -> Image:
+    return occlusion.draw_occlusion(occlusion.plan_occlusion(result, lang))
 
 
 def render_comparison(comparison: Comparison, lang: str = EN) -> Image:
