@@ -15,8 +15,9 @@ from bot.engine.family import TokenizerFamily
 from bot.engine.occlusion import Occlusion
 from bot.engine.registry import ModelInfo
 from bot.engine.render import Image, captions
+from bot.engine.render.compare import band_standing
 from bot.engine.render.occlusion import occlusion_lesson
-from bot.engine.results import AttentionResult, command_line, occlusion_command_line
+from bot.engine.results import AttentionResult, command_line, compare_command_line, occlusion_command_line
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces, word_notes
@@ -129,7 +130,9 @@ def occlusion_embed(result: Occlusion, image: Image, lang: str, *, model: str) -
     return embed
 
 
-def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Embed:
+def compare_embed(
+    comparison: Comparison, image: Image, lang: str, *, model: str | None = None
+) -> discord.Embed:
     a, b = comparison.a, comparison.b
     layers = a.analysis.num_layers
     if comparison.same_ids:
@@ -153,6 +156,8 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
     cos = comparison.cosine
     figures = " \u00b7 ".join(f"{'emb' if i == 0 else f'L{i}'} {value:.3f}" for i, value in enumerate(cos))
     lesson = t(lang, "compare.lesson", first=float(cos[0]), last=float(cos[-1]), layers=layers)
+    if (standing := band_standing(comparison, captions.quoted(a.span.text), lang)) is not None:
+        lesson += "\n" + escape(standing)
     embed.add_field(
         name=t(lang, "compare.cosine"),
         value=clip(f"{figures}\n{lesson}", limits.EMBED_FIELD_VALUE),
@@ -164,7 +169,10 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
             value=clip(_top_lines(word, 3), limits.EMBED_FIELD_VALUE),
         )
     embed.set_image(url=f"attachment://{image.filename}")
-    embed.set_footer(text=clip(f"{a.analysis.model} \u00b7 {word_heads(a, lang)}", limits.EMBED_FOOTER))
+    footer = (
+        f"{a.analysis.model} \u00b7 {word_heads(a, lang)}\n{compare_command_line(comparison, model, lang)}"
+    )
+    embed.set_footer(text=clip(footer, limits.EMBED_FOOTER))
     return embed
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -152,6 +153,39 @@ def test_occlusion_text_json_and_chart(cli, lens):
     assert [r["token"] for r in data["removals"]] == [top.token, least.token]
     np.testing.assert_allclose(data["removals"][0]["shift"], top.shift[1:], atol=1e-6)
     assert not (cli.cwd / "bertlens-occlusion.png").exists()
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda lens: lens.attention_png(SEED_B, AttentionQuery("apple", head=3, hide_special=True), "ko"),
+        lambda lens: lens.attention_png(SEED_B, AttentionQuery("apple", view="matrix", values="norms"), "en"),
+        lambda lens: lens.attention_png(SEED_A, AttentionQuery("apple", view="grid"), "en"),
+        lambda lens: lens.occlusion_png(SEED_A, AttentionQuery("apple", layer=4, agg="max"), "en"),
+        lambda lens: lens.compare_png("apple", SEED_A, SEED_B, hide_special=True, lang="ko"),
+    ],
+    ids=["attention", "norms-matrix", "grid", "occlusion", "compare"],
+)
+def test_the_command_printed_on_an_image_makes_that_image_again(cli, lens, render, monkeypatch):
+    from bot.engine.render import panels
+
+    printed: list[str] = []
+    real_footer = panels.footer
+
+    def footer(canvas, start, notes, command=""):
+        printed.append(command)
+        return real_footer(canvas, start, notes, command)
+
+    monkeypatch.setattr(panels, "footer", footer)
+    _, image = render(lens)
+    (command,) = printed
+    assert command.startswith("python -m bot ") and command.endswith(
+        " --model bundled --lang " + command[-2:]
+    )
+    argv = shlex.split(command)[3:]
+    run = cli(*argv, "--out", "again.png")
+    assert run.code == 0, run.err
+    assert (cli.cwd / "again.png").read_bytes() == image.png
 
 
 def test_attention_default_png_name(cli):

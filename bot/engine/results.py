@@ -123,7 +123,7 @@ def attention_result(
 COMMAND_PREFIX = "python -m bot attention "
 
 
-def command_line(result: AttentionResult, model: str, lang: str | None = None) -> str:
+def command_line(result: AttentionResult, model: str | None = None, lang: str | None = None) -> str:
     """The command that makes this image again (``model`` as configured: an id, a folder or bundled;
     ``lang`` the image's language, named because the command line's default follows the reader's locale)."""
     query, word = result.query, result.word
@@ -144,13 +144,33 @@ def command_line(result: AttentionResult, model: str, lang: str | None = None) -
         parts.append("--hide-special")
     if result.values == "norms":
         parts += ["--values", "norms"]
-    parts += ["--model", shlex.quote(model)]
-    if lang is not None:
-        parts += ["--lang", lang]
-    return " ".join(parts)
+    return " ".join(parts + _model_and_lang(result.analysis, model, lang))
 
 
-def occlusion_command_line(result: Occlusion, model: str, lang: str | None = None) -> str:
+def _model_and_lang(analysis: Analysis, model: str | None, lang: str | None) -> list[str]:
+    """``--model`` as configured (default: as the model was asked for) and ``--lang``, named because
+    the command line's default language follows the reader's locale."""
+    parts = ["--model", shlex.quote(model or analysis.spec or analysis.model)]
+    return parts + (["--lang", lang] if lang is not None else [])
+
+
+def compare_command_line(comparison: Comparison, model: str | None = None, lang: str | None = None) -> str:
+    """The command that makes this comparison again."""
+    a, b = comparison.a, comparison.b
+    parts = [
+        "python -m bot compare",
+        shlex.quote(a.span.text),
+        shlex.quote(a.analysis.sentence.text),
+        shlex.quote(b.analysis.sentence.text),
+    ]
+    if a.span.occurrence != 1:
+        parts += ["--occurrence", str(a.span.occurrence)]
+    if a.hide_special:
+        parts.append("--hide-special")
+    return " ".join(parts + _model_and_lang(a.analysis, model, lang))
+
+
+def occlusion_command_line(result: Occlusion, model: str | None = None, lang: str | None = None) -> str:
     """The command that runs this "does it matter?" experiment again."""
     parts = [
         COMMAND_PREFIX.rstrip(),
@@ -166,10 +186,8 @@ def occlusion_command_line(result: Occlusion, model: str, lang: str | None = Non
         parts += ["--agg", "max"]
     if result.hide_special:
         parts.append("--hide-special")
-    parts += ["--occlusion", "--model", shlex.quote(model)]
-    if lang is not None:
-        parts += ["--lang", lang]
-    return " ".join(parts)
+    parts.append("--occlusion")
+    return " ".join(parts + _model_and_lang(result.analysis, model, lang))
 
 
 # ---------------------------------------------------------------------------------------------- JSON

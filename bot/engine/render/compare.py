@@ -171,19 +171,24 @@ def _cosine_chart(comparison: Comparison, word: str, lang: str) -> LineChart:
     )
 
 
-def _band_notes(comparison: Comparison, word: str, lang: str) -> list[str]:
-    """What the band is, and where the word's last-layer cosine stands against it."""
+def band_standing(comparison: Comparison, word: str, lang: str) -> str | None:
+    """Where the word's last-layer cosine stands against the band of its cosines with other tokens."""
     band = comparison.baseline
     if band is None:
-        return []
-    framing = comparison.a.analysis.sentence.family.framing
+        return None
     value, low, high = comparison.cosine[-1], band.low[-1], band.high[-1]
     where = "above" if value > high else "below" if value < low else "inside"
     layer = len(comparison.cosine) - 1
-    return [
-        t(lang, "img.compare.band_note", word=word, count=band.tokens, specials=framing),
-        t(lang, f"img.compare.{where}", layer=layer, word=word, value=value, median=band.median[-1]),
-    ]
+    return t(lang, f"img.compare.{where}", layer=layer, word=word, value=value, median=band.median[-1])
+
+
+def _band_notes(comparison: Comparison, word: str, lang: str) -> list[str]:
+    """What the band is, and where the word stands against it."""
+    band, standing = comparison.baseline, band_standing(comparison, word, lang)
+    if band is None or standing is None:
+        return []
+    framing = comparison.a.analysis.sentence.family.framing
+    return [t(lang, "img.compare.band_note", word=word, count=band.tokens, specials=framing), standing]
 
 
 def draw_comparison(plan: ComparePlan) -> Image:

@@ -49,9 +49,9 @@ def notes(monkeypatch):
     lines: list[str] = []
     real_footer, real_header = panels.footer, panels.header
 
-    def footer(canvas, start_in, footer_lines):
+    def footer(canvas, start_in, footer_lines, command=""):
         lines.extend(footer_lines)
-        return real_footer(canvas, start_in, footer_lines)
+        return real_footer(canvas, start_in, footer_lines, command)
 
     def header(canvas, title, subtitle):
         lines.append(title)
