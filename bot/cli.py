@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from bot import __version__
 from bot.engine.errors import EngineError, ModelUnavailable
-from bot.engine.query import VIEWS
+from bot.engine.query import VALUES, VIEWS
 from bot.i18n import EN, LANGUAGES, error_text, t
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -118,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     att.add_argument(
         "--hide-special", action="store_true", help="drop [CLS]/[SEP] (or <s>/</s>), rescale rows"
+    )
+    att.add_argument(
+        "--values",
+        choices=VALUES,
+        default="weights",
+        help="weights: attention weights; norms: value-weighted norms (Kobayashi et al. 2020), "
+        "how much of each token actually reaches the word",
+    )
+    att.add_argument(
+        "--occlusion",
+        action="store_true",
+        help="does it matter? take out the most and the least attended token and chart how far the "
+        "word's vector moves, layer by layer",
     )
     att.add_argument("--top", type=int, default=5, help="how many top attended tokens to list (at least 1)")
     att.add_argument(
@@ -222,6 +235,9 @@ def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "attention":
         if args.top < 1:
             raise Refused(f"--top must be at least 1, got {args.top}")
+        if args.occlusion and (args.view != "word" or args.values != "weights"):
+            # The tokens to take out are chosen from the word's attention weights in one layer.
+            raise Refused("--occlusion takes no --view and no --values: it charts its own experiment")
         check_choices(_query(args, AttentionQuery))
     if args.command == "predict":
         from bot.engine.predict import MAX_K
@@ -239,6 +255,7 @@ def _query(args: argparse.Namespace, cls: Any) -> Any:
         agg=args.agg or "mean",
         hide_special=args.hide_special,
         view=args.view,
+        values=args.values,
     )
 
 
@@ -301,6 +318,9 @@ def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.engine.query import AttentionQuery
     from bot.engine.results import to_json
 
+    if args.occlusion:
+        cmd_occlusion(registry, args, lang)
+        return
     out = _image_path(args, f"bertlens-{args.view}.png")
     result, image = registry.lens().attention_png(args.sentence, _query(args, AttentionQuery), lang)
     _save(out, image)
@@ -308,6 +328,22 @@ def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
         _dump({**to_json(result, top_k=args.top), **_image_json(out, image)})
         return
     _print(attention_text(result, args.top, lang))
+    if out is not None:
+        _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
+
+
+def cmd_occlusion(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import occlusion_text
+    from bot.engine.query import AttentionQuery
+    from bot.engine.results import to_json
+
+    out = _image_path(args, "bertlens-occlusion.png")
+    result, image = registry.lens().occlusion_png(args.sentence, _query(args, AttentionQuery), lang)
+    _save(out, image)
+    if args.json:
+        _dump({**to_json(result), **_image_json(out, image)})
+        return
+    _print(occlusion_text(result, lang))
     if out is not None:
         _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.engine.attention import all_heads, layer_matrix
+from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Predictions
 from bot.engine.render import captions
+from bot.engine.render.occlusion import occlusion_lesson
 from bot.engine.render.predict import mask_context, unreliable_rows
 from bot.engine.results import AttentionResult, QuizQuestion
 from bot.engine.similarity import Comparison
@@ -58,7 +59,7 @@ def _view_table(result: AttentionResult, lang: str) -> list[str]:
     view = result.resolved.view
     display = analysis.sentence.display
     if view == "grid":
-        matrices, keep = all_heads(analysis, hide_special=word.hide_special)
+        matrices, keep = result.all_heads()
         own = [p for p, index in enumerate(keep) if int(index) in set(word.span.token_indices)]
         rows = matrices[:, :, own, :].mean(axis=2)  # [layer, head, to]: the word's rows
         for p in own:
@@ -73,7 +74,7 @@ def _view_table(result: AttentionResult, lang: str) -> list[str]:
             lines.append(f"{t(lang, 'img.layer_short', n=layer + 1):<7}{cells}")
         return lines
     if view == "matrix":
-        matrix, keep = layer_matrix(analysis, word.layer, word.heads, hide_special=word.hide_special)
+        matrix, keep = result.layer_matrix()
         if len(keep) > MAX_TABLE_COLUMNS:
             return []
         labels = [display[i] for i in keep]
@@ -110,8 +111,10 @@ def attention_text(result: AttentionResult, top: int, lang: str) -> list[str]:
             lang,
             "cli.values",
             view=result.resolved.view,
-            kind=t(lang, "cli.rollout" if result.is_rollout else "cli.attention"),
-            heads=captions.heads(lang, word.heads, analysis.num_heads),
+            kind=t(
+                lang, {"rollout": "cli.rollout", "norms": "cli.norms"}.get(result.values, "cli.attention")
+            ),
+            heads=captions.heads(lang, word.heads, analysis.num_heads, result.values),
             specials=captions.specials(
                 lang, word.hide_special, word.heads.is_distribution, analysis.sentence
             ),
@@ -123,8 +126,36 @@ def attention_text(result: AttentionResult, top: int, lang: str) -> list[str]:
         lines += ["", *table]
     attended = word.top(top)
     width = max((display_width(a.token) for a in attended), default=0)
-    lines += ["", t(lang, "cli.top", layer=word.layer + 1)]
+    lines += ["", t(lang, "cli.top_norms" if result.values == "norms" else "cli.top", layer=word.layer + 1)]
     lines += [f"  {pad(a.token, width)}  {a.weight:.3f}  {_bar(a.weight)}" for a in attended]
+    return lines
+
+
+def occlusion_text(result: Occlusion, lang: str) -> list[str]:
+    """The experiment in a terminal: which tokens were taken out, and the shift per layer."""
+    analysis = result.analysis
+    lines = [
+        t(lang, "cli.model", model=analysis.model),
+        t(lang, "cli.sentence", text=analysis.sentence.text),
+        "",
+    ]
+    if not result.removals:
+        return [*lines, t(lang, "img.occ.none", word=result.span.text)]
+    for removal in result.removals:
+        lines.append(
+            t(
+                lang,
+                f"cli.occ.{removal.which}",
+                token=removal.token,
+                weight=removal.weight,
+                word=result.span.text,
+            )
+        )
+        for layer, value in enumerate(removal.shift):
+            name = t(lang, "cli.compare.embeddings") if layer == 0 else t(lang, "img.layer", n=layer)
+            lines.append(f"  {pad(name, 11)} {value:.4f}")
+        lines.append("")
+    lines.append(occlusion_lesson(result, lang))
     return lines
 
 

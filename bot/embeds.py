@@ -12,11 +12,20 @@ import discord
 from bot import __version__, limits
 from bot.engine.attention import WordAttention
 from bot.engine.family import TokenizerFamily
+from bot.engine.occlusion import Occlusion
 from bot.engine.predict import MaskGuesses, Predictions
 from bot.engine.registry import ModelInfo
 from bot.engine.render import Image, captions
+from bot.engine.render.compare import band_standing
+from bot.engine.render.occlusion import occlusion_lesson
 from bot.engine.render.predict import first_reliable
-from bot.engine.results import AttentionResult, command_line, predict_command_line
+from bot.engine.results import (
+    AttentionResult,
+    command_line,
+    compare_command_line,
+    occlusion_command_line,
+    predict_command_line,
+)
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport
 from bot.engine.words import joined_pieces, word_notes
@@ -27,6 +36,7 @@ from bot.text import clip, one_line, probability
 
 COLOUR = discord.Colour(0xE8D24A)  # cividis' bright end, so embed and heatmap belong together
 TOKENS_FILENAME = "bertlens-tokens.txt"
+TOP_KEYS = {"rollout": "attention.rollout_top", "norms": "attention.norms_top"}
 
 
 def image_file(image: Image) -> discord.File:
@@ -38,8 +48,8 @@ def image_file(image: Image) -> discord.File:
     )
 
 
-def word_heads(word: WordAttention, lang: str) -> str:
-    return heads_label(lang, word.heads.agg, word.heads.head, word.analysis.num_heads)
+def word_heads(word: WordAttention, lang: str, values: str = "weights") -> str:
+    return heads_label(lang, word.heads.agg, word.heads.head, word.analysis.num_heads, values)
 
 
 def _top_lines(word: WordAttention, k: int = 5) -> str:
@@ -70,17 +80,20 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
             )
         )
     share = word.sink_share()
-    if share is not None and not result.is_rollout:
+    if share is not None and result.values == "weights":
         framing = analysis.sentence.family.framing
         key = "attention.sink_max" if word.heads.agg == "max" else "attention.sink"
         description.append(t(lang, key, share=share, layer=word.layer + 1, specials=framing))
+    description.extend(escape(note) for note in captions.norms_notes(lang, result))
     embed = discord.Embed(
         title=clip(t(lang, "attention.title", word=escape(one_line(word.span.text, 80))), limits.EMBED_TITLE),
         description="\n".join(description),
         colour=COLOUR,
     )
-    heads = word_heads(word, lang)
-    key = "attention.rollout_top" if result.is_rollout else "attention.top"
+    heads = word_heads(word, lang, result.values)
+    key = {"rollout": "attention.rollout_top", "norms": "attention.norms_top"}.get(
+        result.values, "attention.top"
+    )
     embed.add_field(
         name=t(lang, key, layer=word.layer + 1, heads=heads),
         value=clip(_top_lines(word), limits.EMBED_FIELD_VALUE),
@@ -96,11 +109,38 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
         view=result.resolved.view,
         specials=t(lang, "specials.hidden" if word.hide_special else "specials.shown"),
     )
+    if result.values == "norms":
+        footer += " \u00b7 " + t(lang, "img.values.short")
     embed.set_footer(text=clip(f"{footer}\n{command_line(result, model, lang)}", limits.EMBED_FOOTER))
     return embed
 
 
-def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Embed:
+def occlusion_embed(result: Occlusion, image: Image, lang: str, *, model: str) -> discord.Embed:
+    """The "does it matter?" reply: the lesson in one line, each removal's shift, the chart."""
+    word = escape(one_line(result.span.text, 80))
+    embed = discord.Embed(
+        title=clip(t(lang, "occlusion.title", word=word), limits.EMBED_TITLE),
+        description=clip(escape(occlusion_lesson(result, lang)), limits.EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    layer = result.layer + 1
+    for removal in result.removals:
+        embed.add_field(
+            name=clip(t(lang, "occlusion.removed", token=escape(removal.token), weight=removal.weight), 256),
+            value=t(lang, "occlusion.shift", shift=float(removal.shift[layer]), layer=layer),
+        )
+    embed.set_image(url=f"attachment://{image.filename}")
+    heads = heads_label(lang, result.heads.agg, result.heads.head, result.analysis.num_heads)
+    footer = f"{result.analysis.model} \u00b7 {t(lang, 'img.layer', n=layer)} \u00b7 {heads}"
+    embed.set_footer(
+        text=clip(f"{footer}\n{occlusion_command_line(result, model, lang)}", limits.EMBED_FOOTER)
+    )
+    return embed
+
+
+def compare_embed(
+    comparison: Comparison, image: Image, lang: str, *, model: str | None = None
+) -> discord.Embed:
     a, b = comparison.a, comparison.b
     layers = a.analysis.num_layers
     if comparison.same_ids:
@@ -124,6 +164,8 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
     cos = comparison.cosine
     figures = " \u00b7 ".join(f"{'emb' if i == 0 else f'L{i}'} {value:.3f}" for i, value in enumerate(cos))
     lesson = t(lang, "compare.lesson", first=float(cos[0]), last=float(cos[-1]), layers=layers)
+    if (standing := band_standing(comparison, captions.quoted(a.span.text), lang)) is not None:
+        lesson += "\n" + escape(standing)
     embed.add_field(
         name=t(lang, "compare.cosine"),
         value=clip(f"{figures}\n{lesson}", limits.EMBED_FIELD_VALUE),
@@ -135,7 +177,10 @@ def compare_embed(comparison: Comparison, image: Image, lang: str) -> discord.Em
             value=clip(_top_lines(word, 3), limits.EMBED_FIELD_VALUE),
         )
     embed.set_image(url=f"attachment://{image.filename}")
-    embed.set_footer(text=clip(f"{a.analysis.model} \u00b7 {word_heads(a, lang)}", limits.EMBED_FOOTER))
+    footer = (
+        f"{a.analysis.model} \u00b7 {word_heads(a, lang)}\n{compare_command_line(comparison, model, lang)}"
+    )
+    embed.set_footer(text=clip(footer, limits.EMBED_FOOTER))
     return embed
 
 

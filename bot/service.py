@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.engine import morphemes
 from bot.engine.lens import Lens
+from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Predictions
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.registry import ModelInfo, ModelRegistry
@@ -138,6 +139,11 @@ class LensService(WorkerPool):
         self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None
     ) -> tuple[AttentionResult, Image]:
         return await self.run(lambda: self.models.lens(model).attention_png(sentence, query, lang))
+
+    async def occlusion(
+        self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None
+    ) -> tuple[Occlusion, Image]:
+        return await self.run(lambda: self.models.lens(model).occlusion_png(sentence, query, lang))
 
     async def quiz(
         self,

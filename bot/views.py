@@ -1,7 +1,8 @@
-"""The paging controls under an /attention reply: previous/next layer, specials, heads and view.
+"""The paging controls under an /attention reply: previous/next layer, specials, weights or norms, "does
+it matter?", heads and view.
 
 They are persistent components (discord.py's ``DynamicItem``): each ``custom_id`` carries the whole
-state (owner, layer, head, view, specials, model, language), and the sentence and word are read back
+state (owner, layer, head, view, specials, model, language, values), and the sentence and word are read back
 from the message the control is on (its footer holds the command line that reproduces it). So a click
 pages exactly as before after a restart, a deploy, or on another cluster. A click edits the same
 message with a new image; the forward pass is cached, so paging only re-renders. Only the person who
@@ -19,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.embeds import attention_embed, image_file
+from bot.embeds import attention_embed, image_file, occlusion_embed
 from bot.engine.query import VIEWS, AttentionQuery, for_view
 from bot.engine.results import COMMAND_PREFIX, AttentionResult
 from bot.i18n import EN, KO, language, t
-from bot.interactions import analysis_reply, fail
+from bot.interactions import analysis_reply, fail, send
 from bot.limits import SELECT_OPTIONS
 from bot.markup import NO_MENTIONS
 from bot.preferences import preferences
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_STATE = r"(?P<state>\d+\.\d+\.\d+\.[mx]\.\d\.[01]\.\d*\.[ek])"
+# The values field came later: controls posted before it (no ".w"/".n") still page, with weights.
+_STATE = r"(?P<state>\d+\.\d+\.\d+\.[mx]\.\d\.[01]\.\d*\.[ek](?:\.[wn])?)"
 _LANGS = {EN: "e", KO: "k"}
 
 
@@ -50,6 +52,7 @@ class PageState:
     hide_special: bool
     model: int | None  # place in MODELS; None: the default
     lang: str
+    values: str = "weights"  # or "norms"
 
     def encode(self) -> str:
         return ".".join(
@@ -62,12 +65,13 @@ class PageState:
                 "1" if self.hide_special else "0",
                 "" if self.model is None else str(self.model),
                 _LANGS.get(self.lang, "e"),
+                "n" if self.values == "norms" else "w",
             ]
         )
 
     @classmethod
     def decode(cls, text: str) -> PageState:
-        owner, layer, head, agg, view, hide, model, lang = text.split(".")
+        owner, layer, head, agg, view, hide, model, lang, *rest = text.split(".")
         return cls(
             owner=int(owner),
             layer=int(layer),
@@ -77,6 +81,7 @@ class PageState:
             hide_special=hide == "1",
             model=int(model) if model else None,
             lang=KO if lang == "k" else EN,
+            values="norms" if rest == ["n"] else "weights",
         )
 
     def query(self, word: str, occurrence: int) -> AttentionQuery:
@@ -88,6 +93,7 @@ class PageState:
             agg="mean" if self.head is not None else self.agg,
             hide_special=self.hide_special,
             view=self.view,
+            values=self.values,
         )
 
 
@@ -114,14 +120,30 @@ class Shape:
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"bertlens:page:(?P<action>prev|next|specials):{_STATE}",
+    template=rf"bertlens:page:(?P<action>prev|next|specials|values|occlusion):{_STATE}",
 ):
     def __init__(self, action: str, state: PageState, shape: Shape | None = None) -> None:
         lang = state.lang
-        if action == "specials":
+        if action == "values":
+            norms = state.values == "norms"
+            button: discord.ui.Button[Any] = discord.ui.Button(
+                label=t(lang, "button.weights" if norms else "button.norms"),
+                style=discord.ButtonStyle.primary,
+                custom_id=custom_id(action, state),
+                row=0,
+                disabled=state.view == "rollout",  # rollout multiplies weights; it has no norms form
+            )
+        elif action == "occlusion":
+            button = discord.ui.Button(
+                label=t(lang, "button.occlusion"),
+                style=discord.ButtonStyle.success,
+                custom_id=custom_id(action, state),
+                row=0,
+            )
+        elif action == "specials":
             key = "button.show" if state.hide_special else "button.hide"
             label = t(lang, key, specials=shape.framing if shape else "[CLS]/[SEP]")
-            button: discord.ui.Button[Any] = discord.ui.Button(
+            button = discord.ui.Button(
                 label=label, style=discord.ButtonStyle.primary, custom_id=custom_id(action, state), row=0
             )
         else:
@@ -150,7 +172,12 @@ class PageButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         state = self.state
-        if self.action == "specials":
+        if self.action == "occlusion":
+            await does_it_matter(interaction, state)
+            return
+        if self.action == "values":
+            changed = replace(state, values="weights" if state.values == "norms" else "norms")
+        elif self.action == "specials":
             changed = replace(state, hide_special=not state.hide_special)
         else:
             changed = replace(state, layer=max(1, state.layer + (-1 if self.action == "prev" else 1)))
@@ -205,7 +232,9 @@ class PageSelect(
         value = self.item.values[0]
         state = self.state
         if self.action == "view":
-            changed = replace(state, view=value if value in VIEWS else state.view)
+            view = value if value in VIEWS else state.view
+            # Rollout has no norms form: it shows weights, and the toggle waits for another view.
+            changed = replace(state, view=view, values="weights" if view == "rollout" else state.values)
         elif value in ("mean", "max"):
             changed = replace(state, agg=value, head=None)
         else:
@@ -222,7 +251,7 @@ class PagingView(discord.ui.View):
 
     def __init__(self, state: PageState, shape: Shape, timeout: float | None) -> None:
         super().__init__(timeout=timeout)
-        for action in ("prev", "next", "specials"):
+        for action in ("prev", "next", "specials", "values", "occlusion"):
             self.add_item(PageButton(action, state, shape))
         for action in ("heads", "view"):
             self.add_item(PageSelect(action, state, shape))
@@ -277,17 +306,29 @@ def _expired(bot: BertLens, message: discord.Message | None) -> bool:
     return last is not None and (discord.utils.utcnow() - last).total_seconds() > bot.settings.view_timeout
 
 
+def _model(bot: BertLens, state: PageState) -> str | None:
+    names = bot.service.models.names
+    return names[state.model] if state.model is not None and state.model < len(names) else None
+
+
+async def _recovered(bot: BertLens, interaction: discord.Interaction) -> tuple[str, str, int] | None:
+    """The reply's sentence, word and occurrence, or None after telling the user it expired."""
+    recovered = read_command(interaction.message)
+    if recovered is None or _expired(bot, interaction.message):
+        await fail(interaction, t(language(interaction.locale), "expired"))
+        return None
+    return recovered
+
+
 async def page(interaction: discord.Interaction, state: PageState) -> None:
     """Show ``state`` on the message the control is on; every error gets the friendly reply."""
     bot: BertLens = interaction.client  # type: ignore[assignment]
     try:
-        recovered = read_command(interaction.message)
-        if recovered is None or _expired(bot, interaction.message):
-            await fail(interaction, t(language(interaction.locale), "expired"))
+        if (recovered := await _recovered(bot, interaction)) is None:
             return
         sentence, word, occurrence = recovered
         names = bot.service.models.names
-        model = names[state.model] if state.model is not None and state.model < len(names) else None
+        model = _model(bot, state)
         query = state.query(word, occurrence)
         # "Busy" at once, not after a promise to update; then acknowledge before rendering, since
         # under load the render may take longer than Discord's 3 s.
@@ -302,6 +343,31 @@ async def page(interaction: discord.Interaction, state: PageState) -> None:
             )
             controls.message = interaction.message
     except Exception as exc:  # discord.py only logs what a dynamic item raises; users get an answer
+        await handle_error(interaction, exc)
+
+
+async def does_it_matter(interaction: discord.Interaction, state: PageState) -> None:
+    """Take out the token the word attends to most, then the one it attends to least (in the layer
+    and heads on show), and post the chart of how far the word moves, as a new message."""
+    bot: BertLens = interaction.client  # type: ignore[assignment]
+    try:
+        if (recovered := await _recovered(bot, interaction)) is None:
+            return
+        sentence, word, occurrence = recovered
+        model = _model(bot, state)
+        # The choice is made from attention weights in one layer: the grid's and rollout's own
+        # settings (every layer, mixed heads) fall back to the last layer shown and the mean of heads.
+        query = replace(for_view(state.query(word, occurrence)), view="word", values="weights")
+        prefs = preferences(bot, interaction)
+        async with analysis_reply(bot, interaction, prefs=prefs):
+            result, image = await bot.service.occlusion(sentence, query, state.lang, model=model)
+            await send(
+                interaction,
+                embed=occlusion_embed(result, image, state.lang, model=model or bot.service.models.names[0]),
+                file=image_file(image),
+                ephemeral=prefs.ephemeral,
+            )
+    except Exception as exc:
         await handle_error(interaction, exc)
 
 
@@ -320,4 +386,5 @@ def first_state(
         hide_special=query.hide_special,
         model=names.index(model) if model in names else None,
         lang=lang,
+        values=result.values if result.values != "rollout" else "weights",
     )

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import attention_embed, image_file
-from bot.engine.query import VIEWS, AttentionQuery
+from bot.engine.query import VALUES, VIEWS, AttentionQuery
 from bot.engine.words import fold_word, word_suggestions
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICES
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.client import BertLens
 
 VIEW_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VIEWS]
+VALUE_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VALUES]
 
 
 def word_choices(sentences: list[str], current: str, max_chars: int) -> list[app_commands.Choice[str]]:
@@ -50,9 +51,10 @@ class Attention(commands.Cog):
         head=text("attention.head"),
         view=text("attention.view"),
         hide_special=text("attention.hide_special"),
+        values=text("attention.values"),
         model=text("attention.model"),
     )
-    @app_commands.choices(view=VIEW_CHOICES)
+    @app_commands.choices(view=VIEW_CHOICES, values=VALUE_CHOICES)
     @per_user_cooldown
     async def attention(
         self,
@@ -64,6 +66,7 @@ class Attention(commands.Cog):
         head: app_commands.Range[int, 1, 64] | None = None,
         view: str | None = None,
         hide_special: bool | None = None,
+        values: str = "weights",
         model: str | None = None,
     ) -> None:
         service = self.bot.service
@@ -76,6 +79,7 @@ class Attention(commands.Cog):
             head=head,
             view=view or prefs.view,
             hide_special=prefs.hide_special if hide_special is None else hide_special,
+            values=values,
         )
         check = lambda: service.check_attention(sentence, query, name)  # noqa: E731
         async with analysis_reply(self.bot, interaction, check, prefs=prefs):

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image as PILImage
+
+from bot.engine.query import AttentionQuery
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"
@@ -121,6 +125,69 @@ def test_attention_human_output_and_png(cli):
     assert f"Wrote apple.png (1000\u00d7{picture.size[1]})" in out
 
 
+def test_values_norms_text_json_and_png(cli, lens):
+    run = cli("attention", SEED_B, "apple", "--values", "norms", "--out", "norms.png")
+    assert run.code == 0, run.err
+    assert "value norms (each row as shares; raw norms in --json)" in run.out
+    assert "all 12 heads together" in run.out
+    assert "Largest shares in layer 6 (itself aside):" in run.out
+    assert PILImage.open(cli.cwd / "norms.png").size[0] == 1000
+    data = cli("attention", SEED_B, "apple", "--values", "norms", "--layer", "3", "--json").json()
+    expected = lens.attention(SEED_B, AttentionQuery("apple", layer=3, values="norms")).norms
+    assert data["values"] == "norms" and "attention" not in data
+    np.testing.assert_allclose(data["norms_raw"], expected.raw, atol=1e-6)
+    np.testing.assert_allclose(data["norms"], expected.rows, atol=1e-6)
+
+
+def test_occlusion_text_json_and_chart(cli, lens):
+    run = cli("attention", SEED_A, "apple", "--occlusion", "--out", "occ.png")
+    assert run.code == 0, run.err
+    expected = lens.occlusion(SEED_A, AttentionQuery("apple"))
+    top, least = expected.top, expected.least
+    assert f"Without the most attended token, {top.token} (weight {top.weight:.3f})" in run.out
+    assert f"Without the least attended token, {least.token} (weight {least.weight:.3f})" in run.out
+    assert f"  layer 6     {top.shift[6]:.4f}" in run.out
+    assert "Attention is not importance" in run.out or "matters more" in run.out
+    assert PILImage.open(cli.cwd / "occ.png").size[0] == 1000
+    data = cli("attention", SEED_A, "apple", "--occlusion", "--json").json()
+    assert [r["token"] for r in data["removals"]] == [top.token, least.token]
+    np.testing.assert_allclose(data["removals"][0]["shift"], top.shift[1:], atol=1e-6)
+    assert not (cli.cwd / "bertlens-occlusion.png").exists()
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda lens: lens.attention_png(SEED_B, AttentionQuery("apple", head=3, hide_special=True), "ko"),
+        lambda lens: lens.attention_png(SEED_B, AttentionQuery("apple", view="matrix", values="norms"), "en"),
+        lambda lens: lens.attention_png(SEED_A, AttentionQuery("apple", view="grid"), "en"),
+        lambda lens: lens.occlusion_png(SEED_A, AttentionQuery("apple", layer=4, agg="max"), "en"),
+        lambda lens: lens.compare_png("apple", SEED_A, SEED_B, hide_special=True, lang="ko"),
+    ],
+    ids=["attention", "norms-matrix", "grid", "occlusion", "compare"],
+)
+def test_the_command_printed_on_an_image_makes_that_image_again(cli, lens, render, monkeypatch):
+    from bot.engine.render import panels
+
+    printed: list[str] = []
+    real_footer = panels.footer
+
+    def footer(canvas, start, notes, command=""):
+        printed.append(command)
+        return real_footer(canvas, start, notes, command)
+
+    monkeypatch.setattr(panels, "footer", footer)
+    _, image = render(lens)
+    (command,) = printed
+    assert command.startswith("python -m bot ") and command.endswith(
+        " --model bundled --lang " + command[-2:]
+    )
+    argv = shlex.split(command)[3:]
+    run = cli(*argv, "--out", "again.png")
+    assert run.code == 0, run.err
+    assert (cli.cwd / "again.png").read_bytes() == image.png
+
+
 def test_attention_default_png_name(cli):
     run = cli("attention", SEED_B, "apple", "--view", "matrix")
     assert run.code == 0
@@ -177,6 +244,9 @@ def test_json_without_out_writes_no_file(cli):
         (["--view", "grid", "--layer", "2"], "grid view shows every layer and head"),
         (["--view", "grid", "--head", "2"], "grid view shows every layer and head"),
         (["--top", "0"], "--top must be at least 1"),
+        (["--view", "rollout", "--values", "norms"], "Rollout multiplies attention weights"),
+        (["--occlusion", "--view", "grid"], "--occlusion takes no --view and no --values"),
+        (["--occlusion", "--values", "norms"], "--occlusion takes no --view and no --values"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(cli, argv, needle):

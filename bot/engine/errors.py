@@ -98,7 +98,7 @@ class InvalidChoice(EngineError):
 
 class OptionConflict(EngineError):
     """Two choices that cannot both hold: refused, never silently ignored. ``case`` is one of
-    ``max_head``, ``rollout``, ``grid`` (i18n ``conflict.<case>``)."""
+    ``max_head``, ``rollout``, ``grid``, ``rollout_norms`` (i18n ``conflict.<case>``)."""
 
     code = "option_conflict"
 

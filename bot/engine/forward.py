@@ -20,6 +20,7 @@ class Analysis:
     sentence: TokenizedSentence
     attentions: np.ndarray  # [layer, head, from, to], float32, each row sums to 1
     hidden_states: np.ndarray  # [layer 0..L, token, dim]; 0 is the embedding output
+    spec: str = ""  # the model as asked for ("bundled", an id, a folder): what --model takes
 
     @property
     def num_layers(self) -> int:
@@ -46,4 +47,6 @@ def analyse(
     attentions, hidden = lm.forward(inputs)
     attentions.setflags(write=False)
     hidden.setflags(write=False)
-    return Analysis(model=lm.name, sentence=sentence, attentions=attentions, hidden_states=hidden)
+    return Analysis(
+        model=lm.name, sentence=sentence, attentions=attentions, hidden_states=hidden, spec=lm.spec
+    )

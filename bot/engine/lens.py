@@ -19,7 +19,7 @@ from bot.engine.norms import Norms, value_norms
 from bot.engine.occlusion import Method, Occlusion, occlusion
 from bot.engine.predict import Predictions, mask_token, no_masked_lm_head, predictions, read_masks
 from bot.engine.query import AttentionQuery, precheck, resolve_query
-from bot.engine.results import AttentionResult, NormsResult, QuizQuestion, attention_result, norms_result
+from bot.engine.results import AttentionResult, QuizQuestion, attention_result
 from bot.engine.similarity import Comparison, compare_word
 from bot.engine.tokens import TokenizationReport, tokenization_report
 from bot.engine.words import find_word
@@ -101,10 +101,6 @@ class Lens:
             (self.model.name, text, "norms"), Norms, lambda: value_norms(self.model, analysis)
         )
 
-    def norms_result(self, text: str, query: AttentionQuery) -> NormsResult:
-        """The word view of the norms (layer, head or aggregation and hidden specials as for attention)."""
-        return norms_result(self.analyse(text), self.norms(text), query)
-
     def occlusion(self, text: str, query: AttentionQuery, *, method: Method = "auto") -> Occlusion:
         """ "Does it matter?" for ``query.word``: the tokens it attends to most and least in the layer
         and head combination of ``query``, each taken out in turn (one forward pass per removal)."""
@@ -120,6 +116,12 @@ class Lens:
             hide_special=query.hide_special,
             method=method,
         )
+
+    def occlusion_png(
+        self, text: str, query: AttentionQuery, lang: str = EN, *, method: Method = "auto"
+    ) -> tuple[Occlusion, render.Image]:
+        result = self.occlusion(text, query, method=method)
+        return result, render.render_occlusion(result, lang)
 
     def predictions(self, text: str, k: int = 5) -> Predictions:
         """Fill-mask guesses for each mask token, and the logit lens, from the cached forward pass.
@@ -138,7 +140,9 @@ class Lens:
         return result, render.render_predictions(result, lang)
 
     def attention(self, text: str, query: AttentionQuery) -> AttentionResult:
-        return attention_result(self.analyse(text), query)
+        analysis = self.analyse(text)
+        norms = self.norms(text) if query.values == "norms" and query.view != "rollout" else None
+        return attention_result(analysis, query, norms)
 
     def quiz(self, text: str, word: str, occurrence: int = 1, layer: int | None = None) -> QuizQuestion:
         """The guess-first question for ``word`` in ``layer`` (1-based; default the last), from the

@@ -261,6 +261,18 @@ def norms_matrix(
     return matrix, keep
 
 
+def all_heads_norms(
+    analysis: Analysis, norms: Norms, *, hide_special: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """[layer, head, from, to] shares over the shown tokens (like ``attention.all_heads``), each
+    head's row rescaled to sum to 1, again over the shown tokens when specials are hidden."""
+    keep = keep_columns(analysis.sentence, hide_special)
+    shares = renormalise(norms.per_head)[:, :, keep][:, :, :, keep]
+    if hide_special:
+        shares = renormalise(shares)
+    return shares, keep
+
+
 def special_share(
     values: np.ndarray, sentence: TokenizedSentence, rows: Sequence[int] | None = None
 ) -> np.ndarray:

@@ -16,6 +16,8 @@ Aggregation = Literal["mean", "max", "head"]
 View = Literal["word", "heads", "matrix", "grid", "rollout"]
 AGGREGATIONS: tuple[str, ...] = ("mean", "max")
 VIEWS: tuple[str, ...] = ("word", "heads", "matrix", "grid", "rollout")
+# What a cell shows: attention weights, or value-weighted norms (Kobayashi et al. 2020) as row shares.
+VALUES: tuple[str, ...] = ("weights", "norms")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class AttentionQuery:
     agg: str = "mean"
     hide_special: bool = False
     view: str = "word"
+    values: str = "weights"
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,17 @@ def check_choices(query: AttentionQuery) -> None:
         raise OptionConflict("rollout")
     if query.view == "grid" and (query.head is not None or query.layer is not None):
         raise OptionConflict("grid")
+    if query.values not in VALUES:
+        raise InvalidChoice("values", str(query.values), VALUES)
+    if query.view == "rollout" and query.values == "norms":
+        raise OptionConflict("rollout_norms")
 
 
 def for_view(query: AttentionQuery) -> AttentionQuery:
     """The query without what its view does not use (the paging view keeps the user's layer and head
     while it shows a view that takes none, and asks with this)."""
     if query.view == "rollout":
-        return replace(query, head=None, agg="mean")
+        return replace(query, head=None, agg="mean", values="weights")
     if query.view == "grid":
         return replace(query, head=None, layer=None)
     return query

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
 
-from bot.engine.attention import Attended, WordAttention, word_attention, word_rollout
-from bot.engine.errors import InvalidChoice
+import numpy as np
+
+from bot.engine.attention import (
+    Attended,
+    WordAttention,
+    all_heads,
+    layer_matrix,
+    word_attention,
+    word_rollout,
+)
 from bot.engine.forward import Analysis
-from bot.engine.norms import Norms, WordNorms, word_norms
+from bot.engine.norms import Norms, WordNorms, all_heads_norms, norms_matrix, word_norms
 from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Guess, Predictions
-from bot.engine.query import VIEWS, AttentionQuery, Resolved, resolve_query
+from bot.engine.query import AttentionQuery, Resolved, resolve_query
 from bot.engine.similarity import BAND_PERCENTILES, Baseline, Comparison
 from bot.engine.tokens import TokenizationReport, TokenizedSentence
 from bot.engine.words import find_word, word_pieces
@@ -25,11 +33,17 @@ from bot.engine.words import find_word, word_pieces
 
 @dataclass(frozen=True, eq=False)
 class AttentionResult:
-    """Everything one /attention request shows: the query, how it was resolved and the numbers."""
+    """Everything one /attention request shows: the query, how it was resolved and the numbers.
+
+    With ``values="norms"`` the word's rows are value-weighted norm shares (``norms`` keeps the raw
+    norms behind them, ``sentence_norms`` every token's, for the matrix and grid views); everything
+    that draws or describes ``word`` then shows norms with no code of its own."""
 
     query: AttentionQuery
     resolved: Resolved
     word: WordAttention
+    norms: WordNorms | None = None
+    sentence_norms: Norms | None = None
 
     @property
     def analysis(self) -> Analysis:
@@ -38,6 +52,26 @@ class AttentionResult:
     @property
     def is_rollout(self) -> bool:
         return self.resolved.view == "rollout"
+
+    @property
+    def values(self) -> str:
+        """What the cells hold: "weights", "norms" or "rollout"."""
+        return "rollout" if self.is_rollout else self.query.values
+
+    def layer_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """[from, to] of the selected layer in this result's values and head choice, and its axes."""
+        word = self.word
+        if self.sentence_norms is not None:
+            return norms_matrix(
+                self.analysis, self.sentence_norms, word.layer, word.heads, hide_special=word.hide_special
+            )
+        return layer_matrix(self.analysis, word.layer, word.heads, hide_special=word.hide_special)
+
+    def all_heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """[layer, head, from, to] in this result's values over the shown tokens, and the axes."""
+        if self.sentence_norms is not None:
+            return all_heads_norms(self.analysis, self.sentence_norms, hide_special=self.word.hide_special)
+        return all_heads(self.analysis, hide_special=self.word.hide_special)
 
 
 @dataclass(frozen=True)
@@ -57,49 +91,39 @@ class QuizQuestion:
         return self.candidates[self.answer]
 
 
-def attention_result(analysis: Analysis, query: AttentionQuery) -> AttentionResult:
+def attention_result(
+    analysis: Analysis, query: AttentionQuery, norms: Norms | None = None
+) -> AttentionResult:
+    """The result of ``query``; ``norms`` (the sentence's value norms) is needed for values="norms"."""
     resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
     span = find_word(analysis.sentence, query.word, query.occurrence)
+    layer, hide = resolved.layer, query.hide_special
     if resolved.view == "rollout":
-        word = word_rollout(analysis, span, layer=resolved.layer, hide_special=query.hide_special)
-    else:
-        word = word_attention(
-            analysis, span, heads=resolved.heads, layer=resolved.layer, hide_special=query.hide_special
+        word = word_rollout(analysis, span, layer=layer, hide_special=hide)
+        return AttentionResult(query=query, resolved=resolved, word=word)
+    if query.values == "norms":
+        if norms is None:
+            raise ValueError("values='norms' needs the sentence's norms (Lens.norms)")
+        shares = word_norms(analysis, norms, span, heads=resolved.heads, layer=layer, hide_special=hide)
+        word = WordAttention(
+            analysis=analysis,
+            span=span,
+            heads=resolved.heads,
+            layer=layer,
+            hide_special=hide,
+            columns=shares.columns,
+            per_head=shares.per_head,
+            rows=shares.rows,
         )
+        return AttentionResult(query, resolved, word, norms=shares, sentence_norms=norms)
+    word = word_attention(analysis, span, heads=resolved.heads, layer=layer, hide_special=hide)
     return AttentionResult(query=query, resolved=resolved, word=word)
-
-
-@dataclass(frozen=True, eq=False)
-class NormsResult:
-    """One word's value-weighted norms as the word view shows them, and the raw numbers."""
-
-    query: AttentionQuery
-    resolved: Resolved
-    word: WordNorms
-
-    @property
-    def analysis(self) -> Analysis:
-        return self.word.analysis
-
-
-NORMS_VIEWS = tuple(view for view in VIEWS if view != "rollout")  # rollout mixes weights, not norms
-
-
-def norms_result(analysis: Analysis, norms: Norms, query: AttentionQuery) -> NormsResult:
-    resolved = resolve_query(query, analysis.num_layers, analysis.num_heads)
-    if resolved.view == "rollout":
-        raise InvalidChoice("view", "rollout", NORMS_VIEWS)
-    span = find_word(analysis.sentence, query.word, query.occurrence)
-    word = word_norms(
-        analysis, norms, span, heads=resolved.heads, layer=resolved.layer, hide_special=query.hide_special
-    )
-    return NormsResult(query=query, resolved=resolved, word=word)
 
 
 COMMAND_PREFIX = "python -m bot attention "
 
 
-def command_line(result: AttentionResult, model: str, lang: str | None = None) -> str:
+def command_line(result: AttentionResult, model: str | None = None, lang: str | None = None) -> str:
     """The command that makes this image again (``model`` as configured: an id, a folder or bundled;
     ``lang`` the image's language, named because the command line's default follows the reader's locale)."""
     query, word = result.query, result.word
@@ -118,10 +142,52 @@ def command_line(result: AttentionResult, model: str, lang: str | None = None) -
         parts += ["--view", view]
     if word.hide_special:
         parts.append("--hide-special")
-    parts += ["--model", shlex.quote(model)]
-    if lang is not None:
-        parts += ["--lang", lang]
-    return " ".join(parts)
+    if result.values == "norms":
+        parts += ["--values", "norms"]
+    return " ".join(parts + _model_and_lang(result.analysis, model, lang))
+
+
+def _model_and_lang(analysis: Analysis, model: str | None, lang: str | None) -> list[str]:
+    """``--model`` as configured (default: as the model was asked for) and ``--lang``, named because
+    the command line's default language follows the reader's locale."""
+    parts = ["--model", shlex.quote(model or analysis.spec or analysis.model)]
+    return parts + (["--lang", lang] if lang is not None else [])
+
+
+def compare_command_line(comparison: Comparison, model: str | None = None, lang: str | None = None) -> str:
+    """The command that makes this comparison again."""
+    a, b = comparison.a, comparison.b
+    parts = [
+        "python -m bot compare",
+        shlex.quote(a.span.text),
+        shlex.quote(a.analysis.sentence.text),
+        shlex.quote(b.analysis.sentence.text),
+    ]
+    if a.span.occurrence != 1:
+        parts += ["--occurrence", str(a.span.occurrence)]
+    if a.hide_special:
+        parts.append("--hide-special")
+    return " ".join(parts + _model_and_lang(a.analysis, model, lang))
+
+
+def occlusion_command_line(result: Occlusion, model: str | None = None, lang: str | None = None) -> str:
+    """The command that runs this "does it matter?" experiment again."""
+    parts = [
+        COMMAND_PREFIX.rstrip(),
+        shlex.quote(result.analysis.sentence.text),
+        shlex.quote(result.span.text),
+    ]
+    if result.span.occurrence != 1:
+        parts += ["--occurrence", str(result.span.occurrence)]
+    parts += ["--layer", str(result.layer + 1)]
+    if result.heads.agg == "head" and result.heads.head is not None:
+        parts += ["--head", str(result.heads.head + 1)]
+    elif result.heads.agg == "max":
+        parts += ["--agg", "max"]
+    if result.hide_special:
+        parts.append("--hide-special")
+    parts.append("--occlusion")
+    return " ".join(parts + _model_and_lang(result.analysis, model, lang))
 
 
 # ---------------------------------------------------------------------------------------------- JSON
@@ -162,37 +228,52 @@ def _(report: TokenizationReport, top_k: int = 5) -> dict[str, Any]:
     }
 
 
+NORMS_METHOD = (
+    "Kobayashi et al. 2020: ||A^h_ij f^h(x_j)|| with f^h(x) = (x W_V^h + b_V^h) W_O^h and x_j the "
+    "layer's input; over heads (mean) ||sum_h A^h_ij f^h(x_j)||, max the largest head share. "
+    "norms_raw: the word's norms averaged over its pieces; norms: each row as shares summing to 1 "
+    "over the columns shown (max: the largest head share, not rescaled)."
+)
+
+
 @to_json.register
 def _(result: AttentionResult, top_k: int = 5) -> dict[str, Any]:
     word = result.word
     heads = word.heads
     analysis = result.analysis
-    return {
+    values = result.values
+    rows = "norms" if values == "norms" else "attention"
+    out: dict[str, Any] = {
         "model": analysis.model,
         "sentence": analysis.sentence.text,
         "numbering": (
-            "Layers and heads are numbered from 1: attention[0] is layer 1. token_indices and "
+            f"Layers and heads are numbered from 1: {rows}[0] is layer 1. token_indices and "
             "columns are 0-based positions in the sentence's full token list ([CLS] is 0)."
         ),
         "tokens": word.tokens,
         "columns": [int(c) for c in word.columns],
-        "word": {
-            "text": word.span.text,
-            "occurrence": word.span.occurrence,
-            "token_indices": list(word.span.token_indices),
-            "pieces": word_pieces(analysis.sentence, word.span),
-        },
+        "word": _word_json(analysis, word.span),
         "num_layers": analysis.num_layers,
         "num_heads": analysis.num_heads,
         "layer": word.layer + 1,
         "view": result.resolved.view,
-        "values": "rollout" if result.is_rollout else "attention",
+        "values": values,
         "aggregation": heads.agg,
         "head": None if heads.head is None else heads.head + 1,
         "hide_special": word.hide_special,
-        "attention": [[float(v) for v in row] for row in word.rows],
-        "top": _top_json(word.top(top_k)),
     }
+    if result.norms is None:
+        out["attention"] = _rows(word.rows)
+        out["top"] = _top_json(word.top(top_k))
+        return out
+    out["method"] = NORMS_METHOD
+    out["norms"] = _rows(result.norms.rows)
+    out["norms_raw"] = _rows(result.norms.raw)
+    out["top"] = [
+        {"token": r.token, "index": r.index, "share": r.share, "norm": r.norm}
+        for r in result.norms.top(top_k)
+    ]
+    return out
 
 
 def _rows(values: Any) -> list[list[float]]:
@@ -205,43 +286,6 @@ def _word_json(analysis: Analysis, span: Any) -> dict[str, Any]:
         "occurrence": span.occurrence,
         "token_indices": list(span.token_indices),
         "pieces": word_pieces(analysis.sentence, span),
-    }
-
-
-@to_json.register
-def _(result: NormsResult, top_k: int = 5) -> dict[str, Any]:
-    word = result.word
-    heads = word.heads
-    analysis = result.analysis
-    return {
-        "model": analysis.model,
-        "sentence": analysis.sentence.text,
-        "numbering": (
-            "Layers and heads are numbered from 1: norms[0] is layer 1. token_indices and columns are "
-            "0-based positions in the sentence's full token list ([CLS] is 0)."
-        ),
-        "values": "norms",
-        "method": (
-            "Kobayashi et al. 2020: ||A^h_ij f^h(x_j)|| with f^h(x) = (x W_V^h + b_V^h) W_O^h and x_j the "
-            "layer's input; over heads (mean) ||sum_h A^h_ij f^h(x_j)||, max the largest head norm. "
-            "norms_raw: the word's norms averaged over its pieces; norms: each row as shares summing to 1 "
-            "over the columns shown (max: the largest head share, not rescaled)."
-        ),
-        "tokens": word.tokens,
-        "columns": [int(c) for c in word.columns],
-        "word": _word_json(analysis, word.span),
-        "num_layers": analysis.num_layers,
-        "num_heads": analysis.num_heads,
-        "layer": word.layer + 1,
-        "view": result.resolved.view,
-        "aggregation": heads.agg,
-        "head": None if heads.head is None else heads.head + 1,
-        "hide_special": word.hide_special,
-        "norms": _rows(word.rows),
-        "norms_raw": _rows(word.raw),
-        "top": [
-            {"token": r.token, "index": r.index, "share": r.share, "norm": r.norm} for r in word.top(top_k)
-        ],
     }
 
 
@@ -392,18 +436,9 @@ def _(question: QuizQuestion, top_k: int = 5) -> dict[str, Any]:
 PREDICT_PREFIX = "python -m bot predict "
 
 
-def predict_command_line(result: Predictions, model: str, lang: str | None = None) -> str:
+def predict_command_line(result: Predictions, model: str | None = None, lang: str | None = None) -> str:
     """The command that makes this /predict image again: the sentence as typed (a [mask] read as the
     model's own token is read so again), ``--top``, the model as configured and the image's language."""
     text = result.typed if result.typed is not None else result.analysis.sentence.text
-    parts = [
-        PREDICT_PREFIX.rstrip(),
-        shlex.quote(text),
-        "--top",
-        str(result.k),
-        "--model",
-        shlex.quote(model),
-    ]
-    if lang is not None:
-        parts += ["--lang", lang]
-    return " ".join(parts)
+    parts = [PREDICT_PREFIX.rstrip(), shlex.quote(text), "--top", str(result.k)]
+    return " ".join(parts + _model_and_lang(result.analysis, model, lang))

@@ -44,10 +44,13 @@ class Explainable(Protocol):
     def params(self) -> Mapping[str, object]: ...
 
 
-def heads_label(lang: str, agg: str, head: int | None, num_heads: int) -> str:
-    """How heads are combined, in words: "mean of 12 heads", "head 3 of 12" (``head`` is 0-based)."""
+def heads_label(lang: str, agg: str, head: int | None, num_heads: int, values: str = "weights") -> str:
+    """How heads are combined, in words: "mean of 12 heads", "head 3 of 12" (``head`` is 0-based).
+    For value norms the "mean" is the norm of the heads' vectors added: "all 12 heads together"."""
     if agg == "head":
         return t(lang, "heads.head", head=(head or 0) + 1, n=num_heads)
+    if agg == "mean" and values == "norms":
+        return t(lang, "heads.sum", n=num_heads)
     return t(lang, f"heads.{agg}", n=num_heads)
 
 

@@ -222,12 +222,19 @@ async def test_compare_shows_same_id_and_the_engines_cosines(bot, lens):
     expected = lens.compare("apple", SEED_A, SEED_B)
     assert expected.ids_a == expected.ids_b == (6207,)
     cosine = next(f for f in embed.fields if f.name == t(EN, "compare.cosine"))
-    figures, lesson = cosine.value.split("\n")
+    figures, lesson, standing = cosine.value.split("\n")
     shown = [part.split(" ") for part in figures.split(" \u00b7 ")]
     assert [label for label, _ in shown] == ["emb"] + [f"L{i}" for i in range(1, 7)]
     assert [value for _, value in shown] == [f"{v:.3f}" for v in expected.cosine]
     assert lesson == t(
         EN, "compare.lesson", first=float(expected.cosine[0]), last=float(expected.cosine[-1]), layers=6
+    )
+    band = expected.baseline
+    assert standing == escape(
+        t(EN, "img.compare.above", layer=6, word="“Apple”", value=expected.cosine[-1], median=band.median[-1])
+    )
+    assert embed.footer.text.splitlines()[-1] == (
+        f"python -m bot compare Apple '{SEED_A}' '{SEED_B}' --model bundled --lang en"
     )
 
     tops = [f for f in embed.fields if f.name.startswith("Most attended in")]

@@ -107,7 +107,10 @@ async def test_initial_controls(reply):
     assert [o.value for o in heads.options if o.default] == ["mean"]
     assert [o.value for o in views.options] == list(VIEWS)
     assert [o.value for o in views.options if o.default] == ["word"]
-    assert len(reply.view.children) == 5
+    assert reply.control("values").item.label == t(EN, "button.norms")
+    assert reply.control("occlusion").item.label == t(EN, "button.occlusion")
+    assert len(reply.view.children) == 7
+    assert all(c.item.row == 0 for c in reply.view.children if isinstance(c.item, discord.ui.Button))
     assert all(len(c.item.custom_id) <= 100 for c in reply.view.children)
     assert reply.message.embeds[0].footer.text.splitlines()[-1] == (
         "python -m bot attention 'I am eating an apple' apple --layer 6 --model bundled --lang en"
@@ -187,6 +190,60 @@ async def test_hide_specials_toggle(reply):
     edit = edited(await reply.click("specials"))
     assert "specials shown" in edit.embed.footer.text
     assert reply.control("specials").item.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
+
+
+async def test_the_values_toggle_shows_the_norms_from_the_same_forward_pass(forward_calls, reply, lens):
+    edit = edited(await reply.click("values"))
+    assert reply.state.values == "norms"
+    assert reply.control("values").item.label == t(EN, "button.weights")
+    assert edit.embed.footer.text.splitlines()[-1].endswith("--values norms --model bundled --lang en")
+    assert edit.embed.fields[0].name == t(EN, "attention.norms_top", layer=6, heads="all 12 heads together")
+    expected = lens.attention(SENTENCE, AttentionQuery("apple", values="norms")).norms.top(5)
+    shown = [line.split("**") for line in edit.embed.fields[0].value.splitlines()]
+    assert [(escape(r.token), f"{r.share:.3f}") for r in expected] == [(p[1], p[2].strip()) for p in shown]
+    # the embed says, with this word's numbers, how much less the specials get once norms count
+    assert "get 59% of this word's attention weights but 8% of its norms" in edit.embed.description
+    assert forward_calls == [7]  # norms come from the cached forward pass
+
+    edited(await reply.click("view", values=["rollout"]))  # rollout has no norms form
+    assert reply.state.values == "weights" and reply.control("values").item.disabled
+    edit = edited(await reply.click("view", values=["matrix"]))
+    assert not reply.control("values").item.disabled
+    edit = edited(await reply.click("values"))
+    assert "--view matrix --values norms" in edit.embed.footer.text
+
+
+async def test_does_it_matter_posts_the_occlusion_chart_as_a_new_message(reply, lens):
+    interaction = await reply.click("occlusion")
+    methods = [c.method for c in interaction.calls]
+    assert methods == ["response.defer", "followup.send"], methods
+    sent = interaction.calls[1]
+    (image,) = sent.files
+    decode_png(image.data)
+    expected = lens.occlusion(SENTENCE, AttentionQuery("apple", layer=6))
+    assert sent.embed.title == t(EN, "occlusion.title", word="apple")
+    assert [f.name for f in sent.embed.fields] == [
+        t(EN, "occlusion.removed", token=escape(r.token), weight=r.weight) for r in expected.removals
+    ]
+    assert [f.value for f in sent.embed.fields] == [
+        t(EN, "occlusion.shift", shift=float(r.shift[6]), layer=6) for r in expected.removals
+    ]
+    assert sent.embed.footer.text.splitlines()[-1] == (
+        f"python -m bot attention '{SENTENCE}' apple --layer 6 --occlusion --model bundled --lang en"
+    )
+    assert_no_mentions(interaction)
+    assert reply.state.layer == 6  # the reply itself is left as it was
+
+
+async def test_controls_posted_before_the_values_toggle_still_page(make_bot):
+    """A custom_id from before the values field existed (no ".w"/".n") pages with weights."""
+    bot = await make_bot()
+    reply = await run_attention(bot)
+    button = reply.control("prev").item
+    button.custom_id = button.custom_id.removesuffix(".w")  # as such replies carry it
+    assert PageState.decode(button.custom_id.split(":")[-1]).values == "weights"
+    edit = edited(await reply.click("prev"))
+    assert layer_of(edit.embed.footer.text) == 5 and "--values" not in edit.embed.footer.text
 
 
 async def test_another_user_is_refused_politely(reply):
@@ -275,6 +332,7 @@ async def test_a_click_after_a_restart_pages_exactly_as_before(make_bot, forward
         hide_special=True,
         model=None,
         lang="en",
+        values="weights",
     )
 
 

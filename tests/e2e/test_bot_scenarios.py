@@ -125,7 +125,16 @@ def test_startup_identifies_and_syncs_dev_guild_commands(bot: BotProcess, fake: 
     assert {c["name"] for c in fake.commands(fake.guild_id)} == {n for n, _ in payload}
 
     options = {name: [o["name"] for o in payload[(name, 1)].get("options", [])] for name in slash}
-    assert options["attention"] == ["sentence", "word", "occurrence", "layer", "head", "view", "hide_special"]
+    assert options["attention"] == [
+        "sentence",
+        "word",
+        "occurrence",
+        "layer",
+        "head",
+        "view",
+        "hide_special",
+        "values",
+    ]
     assert options["compare"] == ["word", "sentence_a", "sentence_b", "hide_special"]
     assert options["predict"] == ["sentence", "top"]  # one model: no model option
     assert options["tokenize"] == ["sentence", "sentence2", "sentence3"]
@@ -213,7 +222,13 @@ def test_attention_defers_in_time_then_sends_heatmap(
 
     message = fake.original_message(handle)
     labels = [c.get("label") for c in message.iter_components() if c["type"] == BUTTON]
-    assert labels == [EN["button.prev"], EN["button.next"], EN["button.hide"].format(specials="[CLS]/[SEP]")]
+    assert labels == [
+        EN["button.prev"],
+        EN["button.next"],
+        EN["button.hide"].format(specials="[CLS]/[SEP]"),
+        EN["button.norms"],
+        EN["button.occlusion"],
+    ]
     assert_clean(bot)
 
 
@@ -423,7 +438,13 @@ def test_korean_locale_gets_korean_replies(bot: BotProcess, fake: FakeDiscord) -
     assert embed["title"] == KO["attention.title"].format(word="apple")
     message = fake.original_message(handle)
     labels = [c.get("label") for c in message.iter_components() if c["type"] == BUTTON]
-    assert labels == [KO["button.prev"], KO["button.next"], KO["button.hide"].format(specials="[CLS]/[SEP]")]
+    assert labels == [
+        KO["button.prev"],
+        KO["button.next"],
+        KO["button.hide"].format(specials="[CLS]/[SEP]"),
+        KO["button.norms"],
+        KO["button.occlusion"],
+    ]
     assert_clean(bot)
 
 

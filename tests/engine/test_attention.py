@@ -246,7 +246,7 @@ def test_cli_attention_json_shape_and_image(cli):
     assert data["model"] == "sentence-transformers/all-MiniLM-L6-v2 (bundled)"
     assert data["sentence"] == SEED_A
     assert data["word"]["text"] == "Apple"
-    assert data["values"] == "attention" and data["view"] == "word"
+    assert data["values"] == "weights" and data["view"] == "word"
     assert len(data["top"]) == 5
     assert data["image"]["path"] == "x.png" and data["image"]["width"] == 1000
     assert (cli.cwd / "x.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.engine import lens as lens_module
-from bot.engine.errors import InvalidChoice
+from bot.engine.errors import InvalidChoice, OptionConflict
 from bot.engine.lens import Lens
 from bot.engine.model import load_model
 from bot.engine.query import AttentionQuery
@@ -50,11 +50,12 @@ def counted(bundled_model, monkeypatch):
 def test_paging_norms_computes_them_once_from_the_cached_forward_pass(lens, counted):
     for layer in range(1, 7):
         for query in (
-            AttentionQuery("apple", layer=layer),
-            AttentionQuery("apple", layer=layer, head=3, hide_special=True),
-            AttentionQuery("eating", layer=layer, agg="max"),
+            AttentionQuery("apple", layer=layer, values="norms"),
+            AttentionQuery("apple", layer=layer, head=3, hide_special=True, values="norms"),
+            AttentionQuery("eating", layer=layer, agg="max", values="norms"),
+            AttentionQuery("eating", layer=layer, view="matrix", values="norms"),
         ):
-            lens.norms_result(SEED_B, query)
+            lens.attention_png(SEED_B, query)
     lens.attention(SEED_B, AttentionQuery("apple"))
     assert counted == {"forward": 1, "norms": 1}
     norms = lens.norms(SEED_B)
@@ -79,7 +80,7 @@ def test_forgetting_a_model_forgets_its_norms(bundled_model):
 
 
 def test_norms_json(lens):
-    result = lens.norms_result(SEED_B, AttentionQuery("apple", layer=3, hide_special=True))
+    result = lens.attention(SEED_B, AttentionQuery("apple", layer=3, hide_special=True, values="norms"))
     data = json.loads(json.dumps(to_json(result)))
     assert data["values"] == "norms" and data["layer"] == 3 and data["aggregation"] == "mean"
     assert data["tokens"] == ["i", "am", "eating", "an", "apple"] and data["columns"] == [1, 2, 3, 4, 5]
@@ -92,15 +93,21 @@ def test_norms_json(lens):
     assert top["index"] != 5 and top["norm"] == pytest.approx(
         float(norms.combined[2, 5, top["index"]]), abs=1e-6
     )
-    head = to_json(lens.norms_result(SEED_B, AttentionQuery("apple", head=2)))
+    head = to_json(lens.attention(SEED_B, AttentionQuery("apple", head=2, values="norms")))
     assert head["head"] == 2 and head["aggregation"] == "head"
     np.testing.assert_allclose(head["norms_raw"], norms.per_head[:, 1, 5, :], atol=1e-6)
 
 
 def test_norms_refuse_the_rollout_view(lens):
-    with pytest.raises(InvalidChoice) as info:
-        lens.norms_result(SEED_B, AttentionQuery("apple", view="rollout"))
-    assert "rollout" not in info.value.params["choices"]
+    with pytest.raises(OptionConflict) as info:
+        lens.attention(SEED_B, AttentionQuery("apple", view="rollout", values="norms"))
+    assert info.value.params["case"] == "rollout_norms"
+
+
+def test_weights_json_has_no_norms(lens):
+    data = to_json(lens.attention(SEED_B, AttentionQuery("apple")))
+    assert data["values"] == "weights" and "norms" not in data and "norms_raw" not in data
+    assert "attention" in data
 
 
 # ----------------------------------------------------------------------------------------- occlusion

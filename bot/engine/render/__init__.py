@@ -13,16 +13,31 @@ itself: model, sentence, word, layer/head, aggregation and whether specials are 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Predictions
-from bot.engine.render import compare, grid, matrix, predict, rows
+from bot.engine.render import compare, grid, matrix, occlusion, predict, rows
 from bot.engine.render.image import Image
-from bot.engine.results import AttentionResult
+from bot.engine.results import (
+    AttentionResult,
+    command_line,
+    compare_command_line,
+    occlusion_command_line,
+    predict_command_line,
+)
 from bot.engine.similarity import Comparison
 from bot.i18n import EN
 
-__all__ = ["FIGURES", "Image", "render_attention", "render_comparison", "render_predictions"]
+__all__ = [
+    "FIGURES",
+    "Image",
+    "render_attention",
+    "render_comparison",
+    "render_occlusion",
+    "render_predictions",
+]
 
 # view name -> (plan, draw): a new view is one module and one line here.
 FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], Image]]] = {
@@ -34,14 +49,24 @@ FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], 
 }
 
 
+# Every image ends with the command line that makes it again (issue: reproducible cards).
+
+
 def render_attention(result: AttentionResult, lang: str = EN) -> Image:
     plan, draw = FIGURES[result.resolved.view]
-    return draw(plan(result, lang))
+    return draw(replace(plan(result, lang), command=command_line(result, lang=lang)))
+
+
+def render_occlusion(result: Occlusion, lang: str = EN) -> Image:
+    plan = occlusion.plan_occlusion(result, lang)
+    return occlusion.draw_occlusion(replace(plan, command=occlusion_command_line(result, lang=lang)))
 
 
 def render_comparison(comparison: Comparison, lang: str = EN) -> Image:
-    return compare.draw_comparison(compare.plan_comparison(comparison, lang))
+    plan = compare.plan_comparison(comparison, lang)
+    return compare.draw_comparison(replace(plan, command=compare_command_line(comparison, lang=lang)))
 
 
 def render_predictions(predictions: Predictions, lang: str = EN) -> Image:
-    return predict.draw_predictions(predict.plan_predictions(predictions, lang))
+    plan = predict.plan_predictions(predictions, lang)
+    return predict.draw_predictions(replace(plan, command=predict_command_line(predictions, lang=lang)))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.engine.attention import WordAttention
+from bot.engine.attention import WordAttention, word_attention
 from bot.engine.chars import has_hangul
 from bot.engine.query import HeadChoice
 from bot.engine.render.style import MAX_LABEL_CHARS, SENTENCE_CHARS
+from bot.engine.results import AttentionResult
 from bot.engine.tokens import TokenizedSentence
 from bot.engine.words import joined_pieces
 from bot.i18n import heads_label, t
@@ -43,8 +44,8 @@ def sentence_title(prefix: str, text: str, width: int = SENTENCE_CHARS) -> tuple
     return f"{prefix} {quoted(lines[0])}", cut
 
 
-def heads(lang: str, choice: HeadChoice, num_heads: int) -> str:
-    return heads_label(lang, choice.agg, choice.head, num_heads)
+def heads(lang: str, choice: HeadChoice, num_heads: int, values: str = "weights") -> str:
+    return heads_label(lang, choice.agg, choice.head, num_heads, values)
 
 
 def model_shape(lang: str, model: str, layers: int, num_heads: int) -> str:
@@ -59,9 +60,28 @@ def specials(lang: str, hidden: bool, renormalised: bool, sentence: TokenizedSen
     return t(lang, key, specials=sentence.family.framing)
 
 
-def top_line(lang: str, word: WordAttention, where: str, k: int = 5) -> str:
+def top_line(lang: str, word: WordAttention, where: str, k: int = 5, values: str = "weights") -> str:
     listed = weighted_list(word.top(k), " \u00b7 ", token_chars=16)
-    return t(lang, "img.top", where=where, listed=listed or t(lang, "img.top.none"))
+    key = "img.top.norms" if values == "norms" else "img.top"
+    return t(lang, key, where=where, listed=listed or t(lang, "img.top.none"))
+
+
+def norms_notes(lang: str, result: AttentionResult) -> list[str]:
+    """Why the norms differ from the weights, with this word's own numbers in the selected layer:
+    the share [CLS]/[SEP] get of its weights against the share they get of its norms."""
+    if result.norms is None:
+        return []
+    word = result.word
+    what = t(lang, "img.values.norms")
+    if word.hide_special or not word.heads.is_distribution or not word.special_columns():
+        return [what, t(lang, "img.norms.hidden")]
+    weights = word_attention(word.analysis, word.span, heads=word.heads, layer=word.layer)
+    weight_share, norm_share = weights.special_share(), word.special_share()
+    # "What they send is small" is said only where the numbers show it.
+    key = "img.norms.vs" if norm_share < weight_share - 0.05 else "img.norms.vs_plain"
+    framing = word.analysis.sentence.family.framing
+    versus = t(lang, key, layer=word.layer + 1, specials=framing, weights=weight_share, norms=norm_share)
+    return [what, versus]
 
 
 def sink_tip(lang: str, word: WordAttention, sentence: str | None = None) -> str | None:

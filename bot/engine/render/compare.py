@@ -6,37 +6,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image as PILImage
-from PIL import ImageDraw
 
 from bot.engine.attention import WordAttention
 from bot.engine.render import captions, panels
-from bot.engine.render.canvas import Box, Canvas
+from bot.engine.render.chart import Band, LineChart, Series, draw_line_chart
 from bot.engine.render.image import Image
 from bot.engine.render.style import (
     ACCENT,
-    BACKGROUND,
-    CELL_PX,
     COLUMN_LABELS_PX,
-    GRIDLINE,
     HEADER,
     LABEL_PX,
     LEFT,
     MARGIN,
     MAX_COLUMNS_PER_ROW,
-    MUTED,
     PLOT_WIDTH,
     ROTATED_LABELS_PX,
-    SMALL_PX,
     SUBTITLE_PX,
     TEXT_WIDTH,
 )
 from bot.engine.similarity import Comparison
 from bot.i18n import t
 
-CHART_PX = 230
+CHART_PX = 265
 ROW_PX, ROW_PX_MANY = 42, 32  # a layer's row, for up to 8 layers and for more
-CHART_SCALE = 3  # the line is drawn at 3x and scaled down, so it is smooth without a plotting library
 CHART_TOP = 1.18  # room above 1.0 for the value labels
 
 
@@ -64,10 +56,8 @@ class ComparePlan(panels.Figure):
     row_px: int
     vmax: float
     colour_label: str
-    cosine: np.ndarray
+    chart: LineChart
     chart_title: str
-    chart_axis: list[str]  # below each point: "emb", "1", "2", ...
-    chart_axis_label: str
 
     def panel_px(self, panel: SentencePanel) -> int:
         labels_px = ROTATED_LABELS_PX if panel.rotate else COLUMN_LABELS_PX
@@ -145,6 +135,7 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     if any((p.start, p.stop) != (0, len(p.labels)) for p in sentences):
         notes.append(t(lang, "img.compare.window", count=MAX_COLUMNS_PER_ROW))
+    notes.extend(_band_notes(comparison, word, lang))
     notes.extend(captions.tokenizer_notes(lang, a.analysis.sentence, b.analysis.sentence))
     alt = t(lang, "img.compare.alt", word=word, model=analysis.model, ids=id_line, lesson=lesson)
     return ComparePlan(
@@ -157,47 +148,47 @@ def plan_comparison(comparison: Comparison, lang: str) -> ComparePlan:
         row_px=ROW_PX if layers <= 8 else ROW_PX_MANY,
         vmax=top,
         colour_label=t(lang, "img.weight"),
-        cosine=cos,
+        chart=_cosine_chart(comparison, word, lang),
         chart_title=t(lang, "img.compare.chart", word=word),
-        chart_axis=[t(lang, "img.compare.embeddings")] + [str(i) for i in range(1, len(cos))],
-        chart_axis_label=t(lang, "img.compare.layer_axis"),
         filename="bertlens-compare.png",
         alt_text=alt,
     )
 
 
-def _line_chart(canvas: Canvas, box: Box, plan: ComparePlan) -> None:
-    """Cosine per layer, one point per layer with its value above it."""
-    values = plan.cosine
-    left, top, right, bottom = box
-    lo = min(0.0, float(values.min()) - 0.05)
-    scale = CHART_SCALE
-    chart = PILImage.new("RGB", ((right - left) * scale, (bottom - top) * scale), BACKGROUND)
-    draw = ImageDraw.Draw(chart)
-
-    def y_of(value: float) -> float:
-        return (CHART_TOP - value) / (CHART_TOP - lo) * (bottom - top)
-
-    xs = np.linspace(0, right - left, len(values) + 2)[1:-1]
-    for tick in (0.0, 0.5, 1.0):
-        y = y_of(tick) * scale
-        draw.line((0, y, chart.width, y), fill=GRIDLINE, width=scale)
-    points = [(float(x) * scale, y_of(float(v)) * scale) for x, v in zip(xs, values, strict=True)]
-    draw.line(points, fill=ACCENT, width=3 * scale, joint="curve")
-    radius = 4 * scale
-    for x, y in points:
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ACCENT)
-    canvas.image.paste(chart.resize((right - left, bottom - top), PILImage.Resampling.LANCZOS), (left, top))
-    for tick in (0.0, 0.5, 1.0):
-        canvas.text(
-            left - 10, top + y_of(tick), f"{tick:.1f}", size=SMALL_PX, colour=MUTED, align="r", valign="m"
-        )
-    for x, value, label in zip(xs, values, plan.chart_axis, strict=True):
-        canvas.text(left + x, top + y_of(float(value)) - 12, f"{value:.2f}", size=CELL_PX, align="m")
-        canvas.text(left + x, bottom + 22, label, size=LABEL_PX, colour=MUTED, align="m")
-    canvas.text(
-        (left + right) / 2, bottom + 45, plan.chart_axis_label, size=SMALL_PX, colour=MUTED, align="m"
+def _cosine_chart(comparison: Comparison, word: str, lang: str) -> LineChart:
+    """The word's cosine across A and B per layer, over the band of its cosines with other tokens."""
+    cos = np.asarray(comparison.cosine)
+    band = comparison.baseline
+    lows = [float(cos.min())] + ([float(band.low.min())] if band is not None else [])
+    return LineChart(
+        series=(Series(cos, ACCENT, t(lang, "img.compare.this_word", word=word)),),
+        axis=[t(lang, "img.compare.embeddings")] + [str(i) for i in range(1, len(cos))],
+        axis_label=t(lang, "img.compare.layer_axis"),
+        lo=min(0.0, min(lows) - 0.05),
+        hi=CHART_TOP,
+        ticks=(0.0, 0.5, 1.0),
+        band=None if band is None else Band(band.low, band.high, band.median, t(lang, "img.compare.band")),
     )
+
+
+def band_standing(comparison: Comparison, word: str, lang: str) -> str | None:
+    """Where the word's last-layer cosine stands against the band of its cosines with other tokens."""
+    band = comparison.baseline
+    if band is None:
+        return None
+    value, low, high = comparison.cosine[-1], band.low[-1], band.high[-1]
+    where = "above" if value > high else "below" if value < low else "inside"
+    layer = len(comparison.cosine) - 1
+    return t(lang, f"img.compare.{where}", layer=layer, word=word, value=value, median=band.median[-1])
+
+
+def _band_notes(comparison: Comparison, word: str, lang: str) -> list[str]:
+    """What the band is, and where the word stands against it."""
+    band, standing = comparison.baseline, band_standing(comparison, word, lang)
+    if band is None or standing is None:
+        return []
+    framing = comparison.a.analysis.sentence.family.framing
+    return [t(lang, "img.compare.band_note", word=word, count=band.tokens, specials=framing), standing]
 
 
 def draw_comparison(plan: ComparePlan) -> Image:
@@ -224,5 +215,5 @@ def draw_comparison(plan: ComparePlan) -> Image:
             canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)
         offset += plan.panel_px(panel)
     canvas.text(MARGIN, offset + 25, plan.chart_title, size=SUBTITLE_PX, bold=True)
-    _line_chart(canvas, (LEFT, offset + 55, LEFT + PLOT_WIDTH, offset + CHART_PX - 55), plan)
+    draw_line_chart(canvas, (LEFT, offset + 90, LEFT + PLOT_WIDTH, offset + CHART_PX - 55), plan.chart)
     return panels.finish(canvas, plan)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.attention import all_heads
 from bot.engine.render import captions, panels
 from bot.engine.render.image import Image
 from bot.engine.render.style import ACCENT, HEADER, LABEL_PX, LEFT, MAX_GRID_TOKENS, MUTED, PLOT_WIDTH
@@ -42,7 +41,8 @@ class GridPlan(panels.Figure):
 def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
     word = result.word
     analysis = result.analysis
-    matrices, keep = all_heads(analysis, hide_special=word.hide_special)
+    norms = result.values == "norms"
+    matrices, keep = result.all_heads()
     own_tokens = set(word.span.token_indices)
     own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
     start, stop = panels.window(len(keep), own, MAX_GRID_TOKENS)
@@ -68,17 +68,28 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
             specials=captions.specials(lang, word.hide_special, True, analysis.sentence),
         ),
     ]
+    if result.values == "norms":
+        subtitle[-1] += " \u00b7 " + t(lang, "img.values.short")
     tokens = " ".join(analysis.sentence.display[int(i)] for i in keep[start:stop])
     notes = [
-        t(lang, "img.grid.note", word=captions.quoted(word.span.text)),
+        t(lang, "img.grid.note_norms" if norms else "img.grid.note", word=captions.quoted(word.span.text)),
         t(lang, "img.grid.tokens", tokens=tokens),
         t(lang, "img.grid.sqrt"),
     ]
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
+    notes.extend(captions.norms_notes(lang, result))
     notes.extend(captions.tokenizer_notes(lang, analysis.sentence))
-    alt = t(lang, "img.grid.alt", count=layers * heads, model=analysis.model, sentence=analysis.sentence.text)
+    alt = t(
+        lang,
+        "img.grid.alt_norms" if norms else "img.grid.alt",
+        count=layers * heads,
+        model=analysis.model,
+        sentence=analysis.sentence.text,
+    )
     return GridPlan(
-        title=t(lang, "img.grid.title", word=captions.quoted(word.span.text)),
+        title=t(
+            lang, "img.grid.title_norms" if norms else "img.grid.title", word=captions.quoted(word.span.text)
+        ),
         subtitle=subtitle,
         notes=notes,
         mosaic=mosaic,
@@ -89,7 +100,7 @@ def plan_grid(result: AttentionResult, lang: str) -> GridPlan:
         own=own,
         layer_labels=[t(lang, "img.layer_short", n=i + 1) for i in range(layers)],
         head_labels=[t(lang, "img.head_short", n=i + 1) for i in range(heads)],
-        colour_label=t(lang, "img.weight"),
+        colour_label=t(lang, "img.norm_share" if norms else "img.weight"),
         filename="bertlens-grid.png",
         alt_text=alt,
     )

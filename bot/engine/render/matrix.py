@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.attention import layer_matrix
-from bot.engine.render import captions, panels
+from bot.engine.render import captions, panels, rows
 from bot.engine.render.image import Image
 from bot.engine.render.style import (
     ACCENT,
@@ -46,7 +45,7 @@ class MatrixPlan(panels.Figure):
 def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
     word = result.word
     analysis = result.analysis
-    matrix, keep = layer_matrix(analysis, word.layer, word.heads, hide_special=word.hide_special)
+    matrix, keep = result.layer_matrix()
     labels = [captions.short(analysis.sentence.tokens[i]) for i in keep]
     own_tokens = set(word.span.token_indices)
     own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
@@ -59,7 +58,8 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
     heat_px = int(min(PLOT_WIDTH, max(MIN_HEAT_PX, count * CELL_PX)))
 
     sentence_line, cut = captions.sentence_title(t(lang, "img.in"), analysis.sentence.text)
-    heads = captions.heads(lang, word.heads, analysis.num_heads)
+    heads = captions.heads(lang, word.heads, analysis.num_heads, result.values)
+    norms = result.values == "norms"
     subtitle = [
         sentence_line,
         t(
@@ -72,24 +72,31 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         ),
         t(
             lang,
-            "img.matrix.axes",
+            "img.matrix.axes_norms" if norms else "img.matrix.axes",
             specials=captions.specials(
                 lang, word.hide_special, word.heads.is_distribution, analysis.sentence
             ),
         ),
     ]
+    if result.values == "norms":
+        subtitle[-1] += " \u00b7 " + t(lang, "img.values.short")
     notes = [t(lang, "img.matrix.note", word=captions.quoted(word.span.text))]
     framing = analysis.sentence.framing
     top, clipped = panels.words_vmax(matrix, [p for p, i in enumerate(keep[start:stop]) if framing[int(i)]])
     if clipped:
         notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
+    notes.extend(captions.norms_notes(lang, result))
     notes.extend(captions.tokenizer_notes(lang, analysis.sentence))
     alt = t(
-        lang, "img.matrix.alt", layer=word.layer + 1, sentence=analysis.sentence.text, model=analysis.model
+        lang,
+        "img.matrix.alt_norms" if norms else "img.matrix.alt",
+        layer=word.layer + 1,
+        sentence=analysis.sentence.text,
+        model=analysis.model,
     )
     return MatrixPlan(
-        title=t(lang, "img.matrix.title", layer=word.layer + 1),
+        title=t(lang, "img.matrix.title_norms" if norms else "img.matrix.title", layer=word.layer + 1),
         subtitle=subtitle,
         notes=notes,
         matrix=matrix,
@@ -99,7 +106,7 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         rotate=not panels.labels_fit(labels, cell, LABEL_PX),
         annotate=cell >= 55 and heat_px / count >= 38,
         vmax=top,
-        colour_label=t(lang, "img.weight"),
+        colour_label=rows.colour_label(result, lang),
         filename="bertlens-matrix.png",
         alt_text=alt,
     )

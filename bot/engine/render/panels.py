@@ -46,6 +46,7 @@ class Figure:
     notes: list[str]
     filename: str
     alt_text: str
+    command: str = ""  # the command line that makes this image again, printed small at the bottom
 
     @property
     def body_px(self) -> int:
@@ -53,7 +54,7 @@ class Figure:
 
     @property
     def height(self) -> int:
-        return HEADER + self.body_px + footer_height(self.notes)
+        return HEADER + self.body_px + footer_height(self.notes, self.command)
 
 
 def begin(figure: Figure) -> Canvas:
@@ -64,8 +65,8 @@ def begin(figure: Figure) -> Canvas:
 
 
 def finish(canvas: Canvas, figure: Figure) -> Image:
-    """The notes under the body, the brand mark, and the PNG."""
-    footer(canvas, HEADER + figure.body_px, figure.notes)
+    """The notes under the body, the command that remakes the image, the brand mark, and the PNG."""
+    footer(canvas, HEADER + figure.body_px, figure.notes, figure.command)
     png, width, height = canvas.png()
     return Image(png, width, height, figure.filename, figure.alt_text[:ALT_CHARS])
 
@@ -99,13 +100,47 @@ def footer_lines(notes: Sequence[str]) -> list[str]:
     return [line for note in notes for line in wrapped(note)]
 
 
-def footer_height(notes: Sequence[str]) -> int:
-    return 50 + LINE * len(footer_lines(notes))  # the lines, and the brand mark below them
+COMMAND_LINE = 20  # line height of the small command text
 
 
-def footer(canvas: Canvas, start: int, notes: Sequence[str]) -> None:
-    for i, line in enumerate(footer_lines(notes)):
+@lru_cache(maxsize=256)
+def command_lines(command: str) -> tuple[str, ...]:
+    """The command broken at spaces to fit the image; a piece too long for a line is split anywhere
+    (it is for reading and retyping, not for copying out of a picture byte for byte)."""
+    lines: list[str] = []
+    current = ""
+    for word in command.split(" "):
+        while text_width(word, SMALL_PX, False) > TEXT_WIDTH:
+            cut = len(word)
+            while cut > 1 and text_width(word[:cut], SMALL_PX, False) > TEXT_WIDTH:
+                cut = cut * 3 // 4
+            lines.extend([current] if current else [])
+            lines.append(word[:cut])
+            current, word = "", word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate, SMALL_PX, False) > TEXT_WIDTH:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return tuple(lines)
+
+
+def footer_height(notes: Sequence[str], command: str = "") -> int:
+    # the notes, the command that remakes the image, and the brand mark below them
+    commands = len(command_lines(command)) if command else 0
+    return 50 + LINE * len(footer_lines(notes)) + (COMMAND_LINE * commands + 10 if commands else 0)
+
+
+def footer(canvas: Canvas, start: int, notes: Sequence[str], command: str = "") -> None:
+    lines = footer_lines(notes)
+    for i, line in enumerate(lines):
         canvas.text(MARGIN, start + 30 + i * LINE, line, size=FOOTER_PX, max_width=TEXT_WIDTH)
+    top = start + 30 + len(lines) * LINE + 6
+    for i, line in enumerate(command_lines(command) if command else ()):
+        canvas.text(MARGIN, top + i * COMMAND_LINE, line, size=SMALL_PX, colour=MUTED)
     canvas.text(WIDTH - 30, canvas.height - 12, BRAND, size=SMALL_PX, colour=MUTED, align="r")
 
 

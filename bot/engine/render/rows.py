@@ -82,15 +82,18 @@ def plan_rows(
         f"{what} \u00b7 "
         + captions.specials(lang, word.hide_special, word.heads.is_distribution, analysis.sentence),
     ]
+    if result.values == "norms":
+        subtitle[-1] += " \u00b7 " + t(lang, "img.values.short")
     where = t(
         lang,
         "img.top.where",
         layer=word.layer + 1,
-        heads=captions.heads(lang, word.heads, analysis.num_heads),
+        heads=captions.heads(lang, word.heads, analysis.num_heads, result.values),
     )
-    notes = [captions.top_line(lang, word, where)]
-    if (tip := captions.sink_tip(lang, word)) is not None and not result.is_rollout:
+    notes = [captions.top_line(lang, word, where, values=result.values)]
+    if result.values == "weights" and (tip := captions.sink_tip(lang, word)) is not None:
         notes.append(tip)
+    notes.extend(captions.norms_notes(lang, result))
     if (piece_note := captions.pieces_note(lang, word)) is not None:
         notes.append(piece_note)
     shown_specials = [c - start for c in word.special_columns() if start <= c < stop]
@@ -171,16 +174,28 @@ def plan_word_view(result: AttentionResult, lang: str) -> RowsPlan:
         word.rows,
         [t(lang, "img.layer", n=i + 1) for i in range(analysis.num_layers)],
         word.layer,
-        t(lang, "img.word.title", word=captions.quoted(word.span.text)),
+        t(lang, _norms_key("img.word.title", result), word=captions.quoted(word.span.text)),
         t(
             lang,
             "img.word.what",
-            heads=captions.heads(lang, word.heads, analysis.num_heads),
+            heads=captions.heads(lang, word.heads, analysis.num_heads, result.values),
             layer=word.layer + 1,
         ),
-        t(lang, "img.weight" if word.heads.agg != "max" else "img.weight_max"),
+        colour_label(result, lang),
         lang,
     )
+
+
+def _norms_key(key: str, result: AttentionResult) -> str:
+    return f"{key}_norms" if result.values == "norms" else key
+
+
+def colour_label(result: AttentionResult, lang: str) -> str:
+    """What a colour means: an attention weight, or a share of the value norms (max: over heads)."""
+    peak = result.word.heads.agg == "max"
+    if result.values == "norms":
+        return t(lang, "img.norm_share_max" if peak else "img.norm_share")
+    return t(lang, "img.weight_max" if peak else "img.weight")
 
 
 def plan_heads_view(result: AttentionResult, lang: str) -> RowsPlan:
@@ -196,9 +211,9 @@ def plan_heads_view(result: AttentionResult, lang: str) -> RowsPlan:
         word.per_head[layer],
         [t(lang, "img.head", n=h + 1) for h in range(analysis.num_heads)],
         word.heads.head if word.heads.agg == "head" else None,
-        t(lang, "img.heads.title", word=captions.quoted(word.span.text), layer=layer + 1),
+        t(lang, _norms_key("img.heads.title", result), word=captions.quoted(word.span.text), layer=layer + 1),
         what,
-        t(lang, "img.weight"),
+        t(lang, "img.norm_share" if result.values == "norms" else "img.weight"),
         lang,
     )
 

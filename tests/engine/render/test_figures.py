@@ -49,9 +49,9 @@ def notes(monkeypatch):
     lines: list[str] = []
     real_footer, real_header = panels.footer, panels.header
 
-    def footer(canvas, start_in, footer_lines):
+    def footer(canvas, start_in, footer_lines, command=""):
         lines.extend(footer_lines)
-        return real_footer(canvas, start_in, footer_lines)
+        return real_footer(canvas, start_in, footer_lines, command)
 
     def header(canvas, title, subtitle):
         lines.append(title)
@@ -179,6 +179,64 @@ def test_hangul_taken_apart_is_said_on_every_figure(lens, notes, view):
 def test_no_hangul_note_for_english(lens, notes):
     lens.attention_png("I am eating an apple", AttentionQuery("apple"))
     assert t("en", "tok.jamo") not in notes
+
+
+@pytest.mark.parametrize("view", [v for v in VIEWS if v != "rollout"])
+@pytest.mark.parametrize("hide", [False, True])
+def test_norms_render_in_every_view_and_say_what_they_are(lens, notes, view, hide):
+    query = AttentionQuery("apple", view=view, hide_special=hide, values="norms")
+    result, image = lens.attention_png("I am eating an apple", query)
+    assert_real_picture(image)
+    assert t("en", "img.values.norms") in notes
+    assert any(line.endswith(t("en", "img.values.short")) for line in notes)  # the subtitle says it too
+    if not hide:
+        weights = lens.attention("I am eating an apple", AttentionQuery("apple")).word.special_share()
+        versus = t(
+            "en",
+            "img.norms.vs",
+            layer=6,
+            specials="[CLS]/[SEP]",
+            weights=weights,
+            norms=result.word.special_share(),
+        )
+        assert versus in notes
+
+
+def test_norms_matrix_draws_the_norm_shares(lens):
+    result = lens.attention("I am eating an apple", AttentionQuery("apple", view="matrix", values="norms"))
+    matrix, keep = result.layer_matrix()
+    norms = lens.norms("I am eating an apple")
+    np.testing.assert_allclose(matrix, norms.shares()[5][np.ix_(keep, keep)], atol=1e-6)
+    plan = render.FIGURES["matrix"][0](result, "en")
+    np.testing.assert_allclose(plan.matrix, matrix, atol=1e-6)
+
+
+def test_occlusion_chart_plots_the_shifts_and_says_what_they_mean(lens, notes):
+    result, image = lens.occlusion_png("Apple is huge enterprise", AttentionQuery("apple"))
+    assert_real_picture(image)
+    plan = render.occlusion.plan_occlusion(result, "en")
+    assert plan.chart is not None
+    np.testing.assert_allclose(plan.chart.series[0].values, result.top.shift)
+    np.testing.assert_allclose(plan.chart.series[1].values, result.least.shift)
+    assert plan.chart.hi > max(result.top.shift.max(), result.least.shift.max())  # nothing drawn off the top
+    assert t("en", "img.occ.why") in notes
+    assert any(f"by {result.top.shift[6]:.3f}" in line for line in notes)
+
+
+def test_compare_says_where_the_word_stands_against_its_baseline(lens, notes):
+    comparison, image = lens.compare_png("apple", "Apple is huge enterprise", "I am eating an apple")
+    assert_real_picture(image)
+    band = comparison.baseline
+    assert comparison.cosine[-1] > band.high[-1]
+    expected = t(
+        "en",
+        "img.compare.above",
+        layer=6,
+        word="“Apple”",  # as sentence A writes it
+        value=comparison.cosine[-1],
+        median=band.median[-1],
+    )
+    assert expected in notes
 
 
 def test_clip_text_and_short():
