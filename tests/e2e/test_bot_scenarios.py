@@ -125,7 +125,16 @@ def test_startup_identifies_and_syncs_dev_guild_commands(bot: BotProcess, fake: 
     assert {c["name"] for c in fake.commands(fake.guild_id)} == {n for n, _ in payload}
 
     options = {name: [o["name"] for o in payload[(name, 1)].get("options", [])] for name in slash}
-    assert options["attention"] == ["sentence", "word", "occurrence", "layer", "head", "view", "hide_special", "values"]
+    assert options["attention"] == [
+        "sentence",
+        "word",
+        "occurrence",
+        "layer",
+        "head",
+        "view",
+        "hide_special",
+        "values",
+    ]
     assert options["compare"] == ["word", "sentence_a", "sentence_b", "hide_special"]
     assert options["tokenize"] == ["sentence", "sentence2", "sentence3"]
     assert options["about"] == options["help"] == []
