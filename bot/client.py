@@ -153,10 +153,12 @@ class BertLens(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await self.health.stop()
-        if self.store is not None:
-            await self.store.close()
         if not hasattr(self, "_AutoShardedClient__queue"):
             # discord.py creates the shards' event queue in connect(), so closing a bot that never
             # connected (a rejected token, a start-up error, a test) would raise AttributeError.
             self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
+        # The store closes last: super().close() unloads the cogs, whose quiz timers read it until
+        # they stop (closed first, a timer's query never finished and close() hung).
         await super().close()
+        if self.store is not None:
+            await self.store.close()

@@ -265,6 +265,9 @@ class QuizTimers:
                     log.info("Deleted %d finished quiz(zes) and their votes", gone)
             await asyncio.sleep(every)
 
-    def cancel(self) -> None:
-        for task in self._tasks.values():
+    def cancel(self) -> list[asyncio.Task[None]]:
+        """Cancel every pending reveal; returns the tasks, for the caller to wait for."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
+        return tasks

@@ -36,8 +36,11 @@ class Quiz(commands.Cog):
         self._purging = asyncio.create_task(self.timers.purge_forever(), name="quiz-purge")
 
     async def cog_unload(self) -> None:
-        self.timers.cancel()
-        self._purging.cancel()
+        tasks = [self._rearming, self._purging, *self.timers.cancel()]
+        for task in tasks:
+            task.cancel()
+        # Waited for, so no timer is half-way through a query when the store closes after this.
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @app_commands.command(name="quiz", description=text("quiz.description"))
     @app_commands.describe(
