@@ -10,6 +10,7 @@ import numpy as np
 from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Predictions
 from bot.engine.render import captions
+from bot.engine.render.compare import band_standing
 from bot.engine.render.occlusion import occlusion_lesson
 from bot.engine.render.predict import mask_context, unreliable_rows
 from bot.engine.results import AttentionResult, QuizQuestion
@@ -189,10 +190,18 @@ def compare_text(comparison: Comparison, lang: str) -> list[str]:
             + t(lang, "cli.compare.ids", ids=list(ids))
         )
     lines += [t(lang, "cli.compare.same" if comparison.same_ids else "cli.compare.differ"), ""]
-    lines.append(t(lang, "cli.compare.cosine"))
+    band = comparison.baseline
+    lines.append(t(lang, "cli.compare.cosine" if band is None else "cli.compare.cosine_band"))
     for layer, value in enumerate(comparison.cosine):
         name = t(lang, "cli.compare.embeddings") if layer == 0 else t(lang, "img.layer", n=layer)
-        lines.append(f"  {pad(name, 11)} {value:.3f}  {_bar(max(0.0, value))}")
+        row = f"  {pad(name, 11)} {value:.3f}  {_bar(max(0.0, value))}"
+        if band is not None:
+            spread = " ".join(f"{q[layer]:5.2f}" for q in (band.low, band.median, band.high))
+            row = f"{pad(row, 2 + 11 + 7 + 24 + 2)}  {spread}"
+        lines.append(row)
+    standing = band_standing(comparison, repr(a.span.text), lang)
+    if standing is not None:
+        lines.append(standing)
     for label, word in (("A", a), ("B", b)):
         lines.append(
             t(lang, "cli.compare.top", label=label, layer=word.layer + 1, top=weighted_list(word.top(3)))

@@ -204,6 +204,23 @@ def test_compare_human_output_and_png(cli):
     assert PILImage.open(cli.cwd / "cmp.png").size[0] == 1000
 
 
+def test_compare_text_reads_each_cosine_against_the_band(cli, lens):
+    expected = lens.compare("apple", SEED_A, SEED_B)
+    band = expected.baseline
+    text = cli("compare", "apple", SEED_A, SEED_B, "--out", "cmp.png").out.splitlines()
+    rows = [line.split() for line in text if line.startswith(("  layer ", "  embeddings"))]
+    assert len(rows) == len(expected.cosine) == 7
+    for layer, row in enumerate(rows):
+        cosine = row[1] if layer == 0 else row[2]
+        assert float(cosine) == pytest.approx(expected.cosine[layer], abs=5e-4)
+        assert [float(v) for v in row[-3:]] == pytest.approx(
+            [band.low[layer], band.median[layer], band.high[layer]], abs=5e-3
+        )
+    assert "After layer 6 the two 'Apple' vectors (0.71) stand above the band (median 0.18)" in "\n".join(
+        text
+    )
+
+
 def test_an_out_path_that_cannot_be_written_is_refused_before_any_work(cli):
     run = cli("attention", SEED_A, "apple", "--out", str(cli.cwd / "missing-dir" / "x.png"))
     assert run.code == 2

@@ -237,6 +237,7 @@ STRINGS: dict[str, str] = {
     "cli.compare.same": "Same token ids: the same token embedding; only position and context make the vectors differ.",
     "cli.compare.differ": "The token ids differ.",
     "cli.compare.cosine": "Cosine similarity of the word's vectors (1 = identical):",
+    "cli.compare.cosine_band": "Cosine similarity of the word's vectors (1 = identical), then the band of its cosines with the other tokens of both sentences (specials aside: 10th, 50th, 90th percentile), the baseline any pair of tokens reaches:",
     "cli.compare.embeddings": "embeddings",
     "cli.compare.top": "Most attended in {label}, layer {layer}: {top}",
     "cli.migrated": "the database of server settings and quizzes is up to date",

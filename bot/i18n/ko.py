@@ -230,6 +230,7 @@ STRINGS: dict[str, str] = {
     "cli.compare.same": "토큰 id가 같습니다: 토큰 임베딩이 같고, 벡터를 다르게 만드는 것은 위치와 문맥뿐입니다.",
     "cli.compare.differ": "토큰 id가 다릅니다.",
     "cli.compare.cosine": "단어 벡터의 코사인 유사도 (1 = 같음):",
+    "cli.compare.cosine_band": "단어 벡터의 코사인 유사도(1 = 같음)와, 그 옆에 이 단어와 두 문장의 다른 토큰(특수 토큰 제외) 사이 코사인의 10·50·90번째 백분위: 아무 토큰 쌍이나 닿는 기준선입니다:",
     "cli.compare.embeddings": "임베딩",
     "cli.compare.top": "{label}에서 가장 주목한 토큰, {layer}번 레이어: {top}",
     "cli.migrated": "서버 설정과 퀴즈 데이터베이스가 최신 상태입니다",
