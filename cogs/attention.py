@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import attention_embed, image_file
+from bot.engine.folding import fold_word
 from bot.engine.query import VALUES, VIEWS, AttentionQuery
-from bot.engine.words import fold_word, word_suggestions
+from bot.engine.suggestions import word_suggestions
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICES
 from bot.preferences import preferences

@@ -9,8 +9,9 @@ strongest occurrence, so a button stands for one written form.
 from __future__ import annotations
 
 from bot.engine.errors import EngineError
+from bot.engine.folding import fold_word, sentence_words
 from bot.engine.results import AttentionResult, QuizQuestion
-from bot.engine.words import find_word, fold_word, sentence_words
+from bot.engine.words import find_word
 
 MAX_CANDIDATES = 24  # five rows of five buttons, one of them Reveal
 

@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from bot.engine import morphemes
 from bot.engine.errors import EngineError, OccurrenceOutOfRange, WordNotFound
 from bot.engine.query import AttentionQuery
+from bot.engine.suggestions import word_suggestions
 from bot.engine.words import (
     check_word,
     find_word,
     locate,
     locate_word,
     word_notes,
-    word_suggestions,
 )
 from bot.i18n import EN, KO, t
 

@@ -127,7 +127,8 @@ def test_nothing_is_loaded_at_import_or_for_text_without_hangul():
     code = (
         "import sys\n"
         "import bot.tables, bot.engine.morphemes as m\n"
-        "from bot.engine.words import locate, word_suggestions\n"
+        "from bot.engine.suggestions import word_suggestions\n"
+        "from bot.engine.words import locate\n"
         "assert locate('I am eating an apple', 'APPLE').text == 'apple'\n"
         "assert word_suggestions('I am eating an apple', 'ap') == ['apple']\n"
         "assert 'kiwipiepy' not in sys.modules and not m.ready()\n"
