@@ -287,7 +287,7 @@ def _image_json(path: Path | None, image: Any) -> dict[str, Any]:
 
 def cmd_tokenize(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import tokenize_text
-    from bot.engine.results import to_json
+    from bot.engine.json_forms import to_json
     from bot.engine.tokens import tokenization_report
 
     if args.models:
@@ -315,8 +315,8 @@ def cmd_tokenize(registry: Any, args: argparse.Namespace, lang: str) -> None:
 
 def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import attention_text
+    from bot.engine.json_forms import to_json
     from bot.engine.query import AttentionQuery
-    from bot.engine.results import to_json
 
     if args.occlusion:
         cmd_occlusion(registry, args, lang)
@@ -334,8 +334,8 @@ def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
 
 def cmd_occlusion(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import occlusion_text
+    from bot.engine.json_forms import to_json
     from bot.engine.query import AttentionQuery
-    from bot.engine.results import to_json
 
     out = _image_path(args, "bertlens-occlusion.png")
     result, image = registry.lens().occlusion_png(args.sentence, _query(args, AttentionQuery), lang)
@@ -350,7 +350,7 @@ def cmd_occlusion(registry: Any, args: argparse.Namespace, lang: str) -> None:
 
 def cmd_compare(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import compare_text
-    from bot.engine.results import to_json
+    from bot.engine.json_forms import to_json
 
     out = _image_path(args, "bertlens-compare.png")
     comparison, image = registry.lens().compare_png(
@@ -372,7 +372,7 @@ def cmd_compare(registry: Any, args: argparse.Namespace, lang: str) -> None:
 
 def cmd_quiz(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import quiz_text
-    from bot.engine.results import to_json
+    from bot.engine.json_forms import to_json
 
     question = registry.lens().quiz(args.sentence, args.word, args.occurrence, args.layer)
     if args.json:
@@ -383,8 +383,8 @@ def cmd_quiz(registry: Any, args: argparse.Namespace, lang: str) -> None:
 
 def cmd_predict(registry: Any, args: argparse.Namespace, lang: str) -> None:
     from bot.console import predict_text
+    from bot.engine.json_forms import to_json
     from bot.engine.predict import problem
-    from bot.engine.results import to_json
 
     out = _image_path(args, "bertlens-predict.png")
     try:

@@ -7,8 +7,8 @@ import pytest
 
 from bot.engine.attention import all_heads, layer_matrix, renormalise
 from bot.engine.errors import InvalidChoice, OutOfRange
+from bot.engine.json_forms import to_json
 from bot.engine.query import AttentionQuery, HeadChoice
-from bot.engine.results import to_json
 from bot.engine.similarity import cosine_per_layer
 from bot.engine.words import sentence_words
 

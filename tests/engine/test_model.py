@@ -11,10 +11,10 @@ import torch
 
 from bot.engine import model as model_module
 from bot.engine.errors import ModelUnavailable
+from bot.engine.json_forms import to_json
 from bot.engine.lens import Lens
 from bot.engine.model import from_objects, load_model
 from bot.engine.query import AttentionQuery
-from bot.engine.results import to_json
 from bot.engine.tokens import encode
 
 SEED = ["Apple is huge enterprise", "I am eating an apple"]

@@ -14,11 +14,11 @@ import pytest
 
 from bot.engine import lens as lens_module
 from bot.engine.errors import InvalidChoice, OptionConflict
+from bot.engine.json_forms import to_json
 from bot.engine.lens import Lens
 from bot.engine.model import load_model
 from bot.engine.query import AttentionQuery
 from bot.engine.registry import ModelRegistry
-from bot.engine.results import to_json
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from bot.engine.errors import EngineError
 from bot.engine.folding import fold_word
+from bot.engine.json_forms import to_json
 from bot.engine.lens import Lens
 from bot.engine.query import VIEWS, AttentionQuery
-from bot.engine.results import to_json
 from bot.engine.words import find_word, locate_word, sentence_words
 
 # Characters that have tripped up tokenizers and word matching: accents (composed and decomposed),

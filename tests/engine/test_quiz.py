@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.json_forms import to_json
 from bot.engine.query import AttentionQuery
 from bot.engine.quiz import MAX_CANDIDATES, NoCandidates
-from bot.engine.results import to_json
 
 LONG = " ".join(f"word{n}" for n in range(40)) + " apple pie " + " ".join(f"tail{n}" for n in range(20))
 

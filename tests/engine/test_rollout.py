@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from bot.engine.attention import rollout
+from bot.engine.json_forms import to_json
 from bot.engine.query import AttentionQuery
-from bot.engine.results import to_json
 
 SEED_A = "Apple is huge enterprise"
 SEED_B = "I am eating an apple"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.errors import EmptyText, TextTooLong
+from bot.engine.json_forms import to_json
 from bot.engine.lens import Lens
-from bot.engine.results import to_json
 
 SEED = ["Apple is huge enterprise", "I am eating an apple"]
 
