@@ -43,14 +43,9 @@ class Attended:
 
 
 @dataclass(frozen=True, eq=False)
-class WordAttention:
-    """Where one word looks, layer by layer, over the shown tokens.
-
-    ``rows[l, c]`` is the weight from the word to token ``columns[c]`` in layer ``l`` (0-based),
-    combined over heads by ``heads`` and averaged over the word's pieces; with specials hidden the
-    [CLS]/[SEP] columns are dropped and each row rescaled to sum to 1 (except a max over heads,
-    which is not a distribution and is shown as is).
-    """
+class WordRows:
+    """What a word view draws: one row per layer over the shown tokens (``columns``), for the heads
+    combined (``rows`` [layer, column]) and per head (``per_head`` [layer, head, column])."""
 
     analysis: Analysis
     span: WordSpan
@@ -65,20 +60,35 @@ class WordAttention:
     def tokens(self) -> list[str]:
         return [self.analysis.sentence.tokens[i] for i in self.columns]
 
+    def ranked(self, k: int, layer: int | None = None) -> list[tuple[int, int]]:
+        """(column, token index) of the k largest cells of a layer's row (default: the selected
+        layer), largest first, the word's own tokens aside; k <= 0 gives none, not every token."""
+        row = self.rows[self.layer if layer is None else layer]
+        own = set(self.span.token_indices)
+        picked: list[tuple[int, int]] = []
+        for c in np.argsort(-row, kind="stable"):
+            if len(picked) >= k:
+                break
+            if int(self.columns[c]) not in own:
+                picked.append((int(c), int(self.columns[c])))
+        return picked
+
+
+@dataclass(frozen=True, eq=False)
+class WordAttention(WordRows):
+    """Where one word looks, layer by layer, over the shown tokens.
+
+    ``rows[l, c]`` is the weight from the word to token ``columns[c]`` in layer ``l`` (0-based),
+    combined over heads by ``heads`` and averaged over the word's pieces; with specials hidden the
+    [CLS]/[SEP] columns are dropped and each row rescaled to sum to 1 (except a max over heads,
+    which is not a distribution and is shown as is).
+    """
+
     def top(self, k: int = 5, layer: int | None = None) -> list[Attended]:
         """The k most attended tokens in a layer (default: the selected one), the word itself aside."""
         row = self.rows[self.layer if layer is None else layer]
-        own = set(self.span.token_indices)
-        order = np.argsort(-row, kind="stable")
-        picked: list[Attended] = []
-        for c in order:
-            if len(picked) >= k:  # also k <= 0: none, not every token
-                break
-            index = int(self.columns[c])
-            if index in own:
-                continue
-            picked.append(Attended(index, self.analysis.sentence.tokens[index], float(row[c])))
-        return picked
+        tokens = self.analysis.sentence.tokens
+        return [Attended(index, tokens[index], float(row[c])) for c, index in self.ranked(k, layer)]
 
     def sink_share(self) -> float | None:
         """What [CLS]/[SEP] take in the selected layer, when it is at least half and they are shown:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine.attention import keep_columns, renormalise
+from bot.engine.attention import WordRows, keep_columns, renormalise
 from bot.engine.errors import InvalidChoice
 from bot.engine.forward import Analysis
 from bot.engine.model import LoadedModel
@@ -176,45 +176,23 @@ class Received:
 
 
 @dataclass(frozen=True, eq=False)
-class WordNorms:
-    """Where one word's value-weighted norms go, layer by layer, over the shown tokens: shaped like
-    ``WordAttention`` (``columns``, ``per_head``, ``rows`` [layer, column]) so views can draw it.
+class WordNorms(WordRows):
+    """Where one word's value-weighted norms go, layer by layer, over the shown tokens: the rows a
+    word view draws, as for ``WordAttention``.
 
     ``rows`` and ``per_head`` are shares (each piece's row rescaled to sum to 1, averaged over the
     word's pieces, then, with specials hidden, rescaled over the shown columns); ``raw`` and
     ``raw_per_head`` are the norms themselves, averaged over the pieces, never rescaled.
     """
 
-    analysis: Analysis
-    span: WordSpan
-    heads: HeadChoice
-    layer: int  # 0-based
-    hide_special: bool
-    columns: np.ndarray
-    per_head: np.ndarray  # [layer, head, column] shares
-    rows: np.ndarray  # [layer, column] shares
     raw_per_head: np.ndarray  # [layer, head, column]
     raw: np.ndarray  # [layer, column]
 
-    @property
-    def tokens(self) -> list[str]:
-        return [self.analysis.sentence.tokens[i] for i in self.columns]
-
     def top(self, k: int = 5, layer: int | None = None) -> list[Received]:
         """The k tokens the word draws most from in a layer (default: the selected one), itself aside."""
-        row = self.rows[self.layer if layer is None else layer]
-        raw = self.raw[self.layer if layer is None else layer]
-        own = set(self.span.token_indices)
-        picked: list[Received] = []
-        for c in np.argsort(-row, kind="stable"):
-            if len(picked) >= k:
-                break
-            index = int(self.columns[c])
-            if index not in own:
-                picked.append(
-                    Received(index, self.analysis.sentence.tokens[index], float(row[c]), float(raw[c]))
-                )
-        return picked
+        at = self.layer if layer is None else layer
+        row, raw, tokens = self.rows[at], self.raw[at], self.analysis.sentence.tokens
+        return [Received(i, tokens[i], float(row[c]), float(raw[c])) for c, i in self.ranked(k, at)]
 
 
 def word_norms(
