@@ -98,9 +98,20 @@ class InvalidChoice(EngineError):
 
 class OptionConflict(EngineError):
     """Two choices that cannot both hold: refused, never silently ignored. ``case`` is one of
-    ``max_head``, ``rollout``, ``grid``, ``rollout_norms`` (i18n ``conflict.<case>``)."""
+    ``max_head``, ``rollout``, ``grid``, ``rollout_norms``, ``animation_view``, ``animation_layer``
+    (i18n ``conflict.<case>``)."""
 
     code = "option_conflict"
 
     def __init__(self, case: str) -> None:
         super().__init__(case=case)
+
+
+class AnimationTooLarge(EngineError):
+    """An animation that stays over the upload limit even at its smallest (sizes in megabytes, one
+    decimal, as users read them)."""
+
+    code = "animation_too_large"
+
+    def __init__(self, *, size: float, limit: float) -> None:
+        super().__init__(size=round(size, 1), limit=round(limit, 1))

@@ -36,9 +36,9 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     lines: list[str] = []
     real_footer, real_header = panels.footer, panels.header
 
-    def footer(canvas: Any, start: int, notes: Any) -> None:
+    def footer(canvas: Any, start: int, notes: Any, command: str = "") -> None:
         lines.extend(notes)
-        real_footer(canvas, start, notes)
+        real_footer(canvas, start, notes, command)
 
     def header(canvas: Any, title: str, subtitle: Any) -> None:
         lines.extend([title, *subtitle])
