@@ -217,7 +217,9 @@ def _image_path(args: argparse.Namespace, default: str) -> Path | None:
         if path.suffix.lower() != ".gif":
             raise Refused(f"--out {path}: --gif writes a .gif (the suffix names the format)")
     elif path.suffix.lower() not in IMAGE_FORMATS:
-        raise Refused(f"--out {path}: write .png, .jpg or .webp (the suffix names the format; .gif with --gif)")
+        raise Refused(
+            f"--out {path}: write .png, .jpg or .webp (the suffix names the format; .gif with --gif)"
+        )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise Refused(f"--out {path}: the folder {folder} does not exist")
@@ -366,7 +368,15 @@ def cmd_animation(registry: Any, args: argparse.Namespace, lang: str) -> None:
     _print(attention_text(result.last, args.top, lang))
     if out is not None:
         kb = round(len(image.png) / 1024)
-        wrote = t(lang, "cli.wrote_gif", path=out, width=image.width, height=image.height, frames=image.frames, kb=kb)
+        wrote = t(
+            lang,
+            "cli.wrote_gif",
+            path=out,
+            width=image.width,
+            height=image.height,
+            frames=image.frames,
+            kb=kb,
+        )
         _print(["", wrote])
 
 

@@ -71,6 +71,13 @@ def animation_query(query: AttentionQuery, choice: str) -> AttentionQuery:
     return replace(query, view=choice, animate=False)
 
 
+def menu_view(query: AttentionQuery) -> str:
+    """The name Discord's view menu gives what ``query`` shows (``animation_query``'s inverse)."""
+    if query.animate:
+        return next(name for name, view in ANIMATIONS.items() if view == query.view)
+    return query.view
+
+
 @dataclass(frozen=True)
 class Resolved:
     layer: int  # 0-based

@@ -94,7 +94,10 @@ def plan_animation(animation: Animation, lang: str, command: str = "") -> Animat
         frames=plans,
         paint=paint,
         layers=layers,
-        labels=[(t(lang, "img.anim.layer", n=n), t(lang, "img.anim.of", layers=layers)) for n in range(1, layers + 1)],
+        labels=[
+            (t(lang, "img.anim.layer", n=n), t(lang, "img.anim.of", layers=layers))
+            for n in range(1, layers + 1)
+        ],
         durations=[FRAME_MS] * (layers - 1) + [LAST_FRAME_MS],
         filename="bertlens-animation.gif" if view == "word" else "bertlens-animation-matrix.gif",
         alt_text=t(lang, "img.anim.alt", layers=layers, alt=plans[-1].alt_text),
@@ -165,8 +168,8 @@ def palette() -> PILImage.Image:
         start, end = np.array(rgb(BACKGROUND), float), np.array(rgb(colour), float)
         ramps += [tuple(int(v) for v in np.rint(start + (end - start) * k / steps)) for k in range(1, steps)]
     cividis = 256 - len(base) - len(ramps)
-    steps = np.rint(np.linspace(0, 255, cividis)).astype(int)
-    colours = base + ramps + [tuple(int(v) for v in LUT[i]) for i in steps]
+    spread = np.rint(np.linspace(0, 255, cividis)).astype(int)
+    colours = base + ramps + [tuple(int(v) for v in LUT[i]) for i in spread]
     assert len(colours) == 256
     image = PILImage.new("P", (1, 1))
     image.putpalette([v for colour in colours for v in colour])
