@@ -51,7 +51,7 @@ def test_one_frame_per_layer_looping_with_a_pause_on_the_last(word_gif):
     assert image.format == "GIF" and image.filename == "bertlens-animation.gif"
     assert image.png.startswith(b"GIF89a")
     gif, pictures = frames_of(image.png)
-    assert gif.n_frames == image.frames == len(result.frames) == 6
+    assert gif.n_frames == image.frames == len(result.frames) == len(pictures) == 6
     assert gif.info["loop"] == 0  # forever
     assert durations(gif) == [animation.FRAME_MS] * 5 + [animation.LAST_FRAME_MS]
     assert gif.size == (image.width, image.height) and image.width == 1000
