@@ -108,10 +108,14 @@ class OptionConflict(EngineError):
 
 
 class AnimationTooLarge(EngineError):
-    """An animation that stays over the upload limit even at its smallest (sizes in megabytes, one
-    decimal, as users read them)."""
+    """An animation that stays over the upload limit even at its smallest (sizes in megabytes as users
+    read them: one decimal, two below 1 MB so the two numbers do not read the same)."""
 
     code = "animation_too_large"
 
     def __init__(self, *, size: float, limit: float) -> None:
-        super().__init__(size=round(size, 1), limit=round(limit, 1))
+        super().__init__(size=_megabytes(size), limit=_megabytes(limit))
+
+
+def _megabytes(value: float) -> float:
+    return round(value, 1 if value >= 1 else 2)

@@ -117,7 +117,7 @@ async def test_too_large_even_made_smaller_is_a_friendly_message(bot, locale, la
     template = STRINGS[lang]["err.animation_too_large"]
     assert message.content.startswith(template.split("{")[0])
     assert message.content.endswith(template.rsplit("}", 1)[1])
-    limit = round(2048 / 1024 / 1024, 1)
+    limit = AnimationTooLarge(size=1.0, limit=2048 / 1024 / 1024).params["limit"]
     assert f"{limit} MB" in message.content and "error id" not in message.content
     assert_no_mentions(interaction)
 

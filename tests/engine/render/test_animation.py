@@ -4,6 +4,7 @@ frame showing its own layer, on one colour scale, under the upload limit or refu
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -84,11 +85,19 @@ def test_the_band_names_the_layer_and_marks_it_among_all(lens, word_gif):
     _, pictures = frames_of(image.png)
     plan = animation.plan_animation(lens.animation(SENTENCE, WORD), EN)
     assert plan.labels == [(f"Layer {n}", "of 6") for n in range(1, 7)]
-    cell, gap = 26, 6
-    left = 1000 - 35 - 6 * (cell + gap) + gap
+    cells = animation.strip(6)
+    middle = (animation.STRIP_TOP + animation.STRIP_BOTTOM) // 2
     for index, picture in enumerate(pictures):
-        lit = [n for n in range(6) if tuple(picture[41, left + n * (cell + gap) + cell // 2]) == rgb(ACCENT)]
+        lit = [n for n, (a, b) in enumerate(cells) if tuple(picture[middle, (a + b) // 2]) == rgb(ACCENT)]
         assert lit == [index]  # the strip lights this frame's layer only
+
+
+@pytest.mark.parametrize("layers", [2, 6, 12, 24, 48])
+def test_the_strip_fits_beside_the_layer_number(layers):
+    cells = animation.strip(layers)
+    assert len(cells) == layers and cells[-1][1] <= 1000 - 35
+    assert cells[0][0] >= 1000 - 35 - animation.STRIP_PX  # clear of "Layer 48 of 48" on the left
+    assert all(b > a and b < c for (a, b), (c, _) in itertools.pairwise(cells))
 
 
 def test_each_frames_notes_tell_its_own_layer_and_the_shared_scale(lens):
@@ -140,7 +149,7 @@ def test_over_the_limit_the_frames_get_smaller(lens):
     result = lens.animation(SENTENCE, WORD)
     full = render_animation(result, EN)
     smaller = render_animation(result, EN, max_bytes=len(full.png) - 1)
-    assert len(smaller.png) < len(full.png) and smaller.width < full.width
+    assert len(smaller.png) < len(full.png) and smaller.width == 750  # the first smaller size fits
     gif = PILImage.open(io.BytesIO(smaller.png))
     assert gif.n_frames == 6 and gif.size == (smaller.width, smaller.height)
 
