@@ -7,6 +7,7 @@
     python -m bot fetch-model [NAME]    download a model into the Hugging Face cache
     python -m bot tokenize S [S ...]    token table (or --json); --models a,b,c compares tokenizers
     python -m bot attention S WORD      heatmap image + top attended tokens (or --json)
+    python -m bot attention S WORD --gif  every layer in turn, as an animated GIF (--view word|matrix)
     python -m bot compare WORD A B      the same word in two sentences
     python -m bot quiz S WORD           a guess-first question, its candidates and answer (or --json)
     python -m bot predict S             guesses for [MASK], last layer and layer by layer (or --json)
@@ -132,9 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="does it matter? take out the most and the least attended token and chart how far the "
         "word's vector moves, layer by layer",
     )
+    att.add_argument(
+        "--gif",
+        action="store_true",
+        help="every layer in turn as an animated GIF, one frame per layer (--view word or matrix; "
+        "default file: bertlens-animation.gif)",
+    )
     att.add_argument("--top", type=int, default=5, help="how many top attended tokens to list (at least 1)")
     att.add_argument(
-        "--out", type=Path, help="image to write: .png, .jpg or .webp (default: bertlens-VIEW.png)"
+        "--out",
+        type=Path,
+        help="image to write: .png, .jpg or .webp (default: bertlens-VIEW.png); .gif with --gif",
     )
     att.add_argument("--json", action="store_true", help="print JSON; writes an image only with --out")
 
@@ -204,8 +213,13 @@ def _image_path(args: argparse.Namespace, default: str) -> Path | None:
     if args.out is None:
         return None if args.json else Path(default)
     path: Path = args.out
-    if path.suffix.lower() not in IMAGE_FORMATS:
-        raise Refused(f"--out {path}: write .png, .jpg or .webp (the suffix names the format)")
+    if getattr(args, "gif", False):
+        if path.suffix.lower() != ".gif":
+            raise Refused(f"--out {path}: --gif writes a .gif (the suffix names the format)")
+    elif path.suffix.lower() not in IMAGE_FORMATS:
+        raise Refused(
+            f"--out {path}: write .png, .jpg or .webp (the suffix names the format; .gif with --gif)"
+        )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise Refused(f"--out {path}: the folder {folder} does not exist")
@@ -238,6 +252,8 @@ def _check_arguments(args: argparse.Namespace, settings: Settings) -> None:
         if args.occlusion and (args.view != "word" or args.values != "weights"):
             # The tokens to take out are chosen from the word's attention weights in one layer.
             raise Refused("--occlusion takes no --view and no --values: it charts its own experiment")
+        if args.occlusion and args.gif:
+            raise Refused("--occlusion and --gif do not go together: the experiment is one chart, not layers")
         check_choices(_query(args, AttentionQuery))
     if args.command == "predict":
         from bot.engine.predict import MAX_K
@@ -256,15 +272,16 @@ def _query(args: argparse.Namespace, cls: Any) -> Any:
         hide_special=args.hide_special,
         view=args.view,
         values=args.values,
+        animate=getattr(args, "gif", False),
     )
 
 
 def _save(path: Path | None, image: Any) -> None:
     if path is None:
         return
-    fmt = IMAGE_FORMATS[path.suffix.lower()]
+    fmt = "GIF" if image.format == "GIF" else IMAGE_FORMATS[path.suffix.lower()]
     try:
-        if fmt == "PNG":
+        if fmt in ("PNG", "GIF"):  # written by the renderer itself
             path.write_bytes(image.png)
         else:
             import io
@@ -277,9 +294,10 @@ def _save(path: Path | None, image: Any) -> None:
 
 
 def _image_json(path: Path | None, image: Any) -> dict[str, Any]:
-    return (
-        {} if path is None else {"image": {"path": str(path), "width": image.width, "height": image.height}}
-    )
+    if path is None:
+        return {}
+    shown = {"path": str(path), "width": image.width, "height": image.height}
+    return {"image": shown if image.format != "GIF" else {**shown, "frames": image.frames}}
 
 
 # ------------------------------------------------------------------------------------- commands
@@ -321,6 +339,9 @@ def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
     if args.occlusion:
         cmd_occlusion(registry, args, lang)
         return
+    if args.gif:
+        cmd_animation(registry, args, lang)
+        return
     out = _image_path(args, f"bertlens-{args.view}.png")
     result, image = registry.lens().attention_png(args.sentence, _query(args, AttentionQuery), lang)
     _save(out, image)
@@ -330,6 +351,33 @@ def cmd_attention(registry: Any, args: argparse.Namespace, lang: str) -> None:
     _print(attention_text(result, args.top, lang))
     if out is not None:
         _print(["", t(lang, "cli.wrote", path=out, width=image.width, height=image.height)])
+
+
+def cmd_animation(registry: Any, args: argparse.Namespace, lang: str) -> None:
+    from bot.console import attention_text
+    from bot.engine.query import AttentionQuery
+    from bot.engine.json_forms import to_json
+
+    default = "bertlens-animation.gif" if args.view == "word" else f"bertlens-animation-{args.view}.gif"
+    out = _image_path(args, default)
+    result, image = registry.lens().animation_gif(args.sentence, _query(args, AttentionQuery), lang)
+    _save(out, image)
+    if args.json:
+        _dump({**to_json(result, top_k=args.top), **_image_json(out, image)})
+        return
+    _print(attention_text(result.last, args.top, lang))
+    if out is not None:
+        kb = round(len(image.png) / 1024)
+        wrote = t(
+            lang,
+            "cli.wrote_gif",
+            path=out,
+            width=image.width,
+            height=image.height,
+            frames=image.frames,
+            kb=kb,
+        )
+        _print(["", wrote])
 
 
 def cmd_occlusion(registry: Any, args: argparse.Namespace, lang: str) -> None:

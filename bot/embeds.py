@@ -20,6 +20,7 @@ from bot.engine.render.compare import band_standing
 from bot.engine.render.occlusion import occlusion_lesson
 from bot.engine.render.predict import first_reliable
 from bot.engine.results import (
+    Animation,
     AttentionResult,
     command_line,
     compare_command_line,
@@ -62,23 +63,7 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
     paging controls read the sentence and word back from it)."""
     word = result.word
     analysis = result.analysis
-    description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
-    if word.span.occurrences > 1:
-        description.append(
-            t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences)
-        )
-    description.extend(escape(note) for note in word_notes(word.span, lang))
-    if word.span.pieces > 1:
-        pieces = joined_pieces(analysis.sentence, word.span)
-        description.append(
-            t(
-                lang,
-                "attention.pieces",
-                word=escape(word.span.text),
-                count=word.span.pieces,
-                pieces=escape(pieces),
-            )
-        )
+    description = _word_description(result, lang)
     share = word.sink_share()
     if share is not None and result.values == "weights":
         framing = analysis.sentence.family.framing
@@ -112,6 +97,77 @@ def attention_embed(result: AttentionResult, image: Image, lang: str, *, model: 
     if result.values == "norms":
         footer += " \u00b7 " + t(lang, "img.values.short")
     embed.set_footer(text=clip(f"{footer}\n{command_line(result, model, lang)}", limits.EMBED_FOOTER))
+    return embed
+
+
+def _word_description(result: AttentionResult, lang: str) -> list[str]:
+    """The sentence quoted, which occurrence, the word's notes and its pieces."""
+    word = result.word
+    analysis = result.analysis
+    description = [f"> {clip(escape(analysis.sentence.text), 1500)}"]
+    if word.span.occurrences > 1:
+        description.append(
+            t(lang, "attention.occurrence", occurrence=word.span.occurrence, count=word.span.occurrences)
+        )
+    description.extend(escape(note) for note in word_notes(word.span, lang))
+    if word.span.pieces > 1:
+        pieces = joined_pieces(analysis.sentence, word.span)
+        description.append(
+            t(
+                lang,
+                "attention.pieces",
+                word=escape(word.span.text),
+                count=word.span.pieces,
+                pieces=escape(pieces),
+            )
+        )
+    return description
+
+
+def _layer_tops(animation: Animation) -> str:
+    """Each layer's most attended tokens, one line a layer: "**L3** eating 0.160 · an 0.150"; three
+    tokens a layer up to 12 layers, else one, so 48 layers still fit a field."""
+    k = 3 if len(animation.frames) <= 12 else 1
+    lines = []
+    for frame in animation.frames:
+        tops = " \u00b7 ".join(f"{escape(a.token)} {a.weight:.3f}" for a in frame.word.top(k)) or "\u2014"
+        lines.append(f"**L{frame.word.layer + 1}** {tops}")
+    return "\n".join(lines)
+
+
+def animation_embed(animation: Animation, image: Image, lang: str, *, model: str) -> discord.Embed:
+    """The reply to an animation: the GIF, each layer's top tokens, and the command that makes the GIF
+    again at the end of the footer (the controls read the sentence and word back from it)."""
+    last = animation.last
+    word = last.word
+    analysis = animation.analysis
+    description = [*_word_description(last, lang), t(lang, "attention.anim_note")]
+    embed = discord.Embed(
+        title=clip(
+            t(lang, "attention.anim_title", word=escape(one_line(word.span.text, 80))), limits.EMBED_TITLE
+        ),
+        description=clip("\n".join(description), limits.EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    heads = word_heads(word, lang, last.values)
+    key = "attention.anim_norms_top" if last.values == "norms" else "attention.anim_top"
+    embed.add_field(
+        name=clip(t(lang, key, heads=heads), limits.EMBED_FIELD_NAME),
+        value=clip(_layer_tops(animation), limits.EMBED_FIELD_VALUE),
+    )
+    embed.set_image(url=f"attachment://{image.filename}")
+    footer = t(
+        lang,
+        "attention.anim_footer",
+        model=analysis.model,
+        layers=analysis.num_layers,
+        heads=heads,
+        view=animation.view,
+        specials=t(lang, "specials.hidden" if word.hide_special else "specials.shown"),
+    )
+    if last.values == "norms":
+        footer += " \u00b7 " + t(lang, "img.values.short")
+    embed.set_footer(text=clip(f"{footer}\n{command_line(animation, model, lang)}", limits.EMBED_FOOTER))
     return embed
 
 

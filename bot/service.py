@@ -15,7 +15,7 @@ from bot.engine.predict import Predictions
 from bot.engine.query import AttentionQuery, precheck
 from bot.engine.registry import ModelInfo, ModelRegistry
 from bot.engine.render import Image
-from bot.engine.results import AttentionResult, QuizQuestion
+from bot.engine.results import Animation, AttentionResult, QuizQuestion
 from bot.engine.similarity import Comparison
 from bot.engine.tokens import TokenizationReport, check_text, tokenization_report
 from bot.engine.words import check_word
@@ -139,6 +139,20 @@ class LensService(WorkerPool):
         self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None
     ) -> tuple[AttentionResult, Image]:
         return await self.run(lambda: self.models.lens(model).attention_png(sentence, query, lang))
+
+    async def animation(
+        self,
+        sentence: str,
+        query: AttentionQuery,
+        lang: str = EN,
+        *,
+        model: str | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[Animation, Image]:
+        """Every layer in turn as a GIF no larger than ``max_bytes`` (the interaction's upload limit)."""
+        return await self.run(
+            lambda: self.models.lens(model).animation_gif(sentence, query, lang, max_bytes=max_bytes)
+        )
 
     async def occlusion(
         self, sentence: str, query: AttentionQuery, lang: str = EN, *, model: str | None = None

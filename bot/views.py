@@ -1,5 +1,6 @@
 """The paging controls under an /attention reply: previous/next layer, specials, weights or norms, "does
-it matter?", heads and view.
+it matter?", heads and view. An animation (every layer in turn) has no layer to page and no one layer
+to take tokens out of, so it shows only the specials and values toggles and the two menus.
 
 They are persistent components (discord.py's ``DynamicItem``): each ``custom_id`` carries the whole
 state (owner, layer, head, view, specials, model, language, values), and the sentence and word are read back
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.embeds import attention_embed, image_file, occlusion_embed
-from bot.engine.query import VIEWS, AttentionQuery, for_view
-from bot.engine.results import COMMAND_PREFIX, AttentionResult
+from bot.embeds import animation_embed, attention_embed, image_file, occlusion_embed
+from bot.engine.query import ANIMATIONS, VIEWS, AttentionQuery, animation_query, for_view, menu_view
+from bot.engine.results import COMMAND_PREFIX, Animation, AttentionResult
 from bot.i18n import EN, KO, language, t
 from bot.interactions import analysis_reply, fail, send
 from bot.limits import SELECT_OPTIONS
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 # The values field came later: controls posted before it (no ".w"/".n") still page, with weights.
 _STATE = r"(?P<state>\d+\.\d+\.\d+\.[mx]\.\d\.[01]\.\d*\.[ek](?:\.[wn])?)"
 _LANGS = {EN: "e", KO: "k"}
+# The view menu's entries, in custom_id order: the still views, then the animations (appended, so the
+# digits of controls posted before them keep their meaning).
+MENU_VIEWS: tuple[str, ...] = (*VIEWS, *ANIMATIONS)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class PageState:
     layer: int  # 1-based
     head: int | None  # 1-based
     agg: str  # "mean" or "max"
-    view: str
+    view: str  # as the view menu names it: one of MENU_VIEWS
     hide_special: bool
     model: int | None  # place in MODELS; None: the default
     lang: str
@@ -61,7 +65,7 @@ class PageState:
                 str(self.layer),
                 str(self.head or 0),
                 "x" if self.agg == "max" else "m",
-                str(VIEWS.index(self.view)),
+                str(MENU_VIEWS.index(self.view)),
                 "1" if self.hide_special else "0",
                 "" if self.model is None else str(self.model),
                 _LANGS.get(self.lang, "e"),
@@ -77,24 +81,30 @@ class PageState:
             layer=int(layer),
             head=int(head) or None,
             agg="max" if agg == "x" else "mean",
-            view=VIEWS[min(int(view), len(VIEWS) - 1)],
+            view=MENU_VIEWS[min(int(view), len(MENU_VIEWS) - 1)],
             hide_special=hide == "1",
             model=int(model) if model else None,
             lang=KO if lang == "k" else EN,
             values="norms" if rest == ["n"] else "weights",
         )
 
+    @property
+    def animated(self) -> bool:
+        return self.view in ANIMATIONS
+
     def query(self, word: str, occurrence: int) -> AttentionQuery:
-        return AttentionQuery(
+        """What this state shows (an animation keeps the layer it was paged from, for the way back to
+        a still view; ``for_view`` drops it before asking)."""
+        query = AttentionQuery(
             word=word,
             occurrence=occurrence,
             layer=self.layer,
             head=self.head,
             agg="mean" if self.head is not None else self.agg,
             hide_special=self.hide_special,
-            view=self.view,
             values=self.values,
         )
+        return animation_query(query, self.view)
 
 
 def custom_id(action: str, state: PageState) -> str:
@@ -110,7 +120,7 @@ class Shape:
     framing: str
 
     @classmethod
-    def of(cls, result: AttentionResult) -> Shape:
+    def of(cls, result: AttentionResult | Animation) -> Shape:
         analysis = result.analysis
         return cls(analysis.num_layers, analysis.num_heads, analysis.sentence.family.framing)
 
@@ -201,7 +211,7 @@ class PageSelect(
             row, placeholder = 1, t(lang, "select.heads")
         else:
             current = state.view
-            options = [discord.SelectOption(label=t(lang, f"view.{name}"), value=name) for name in VIEWS]
+            options = [discord.SelectOption(label=t(lang, f"view.{name}"), value=name) for name in MENU_VIEWS]
             row, placeholder = 2, t(lang, "select.view")
         for option in options:
             option.default = option.value == current
@@ -232,7 +242,7 @@ class PageSelect(
         value = self.item.values[0]
         state = self.state
         if self.action == "view":
-            view = value if value in VIEWS else state.view
+            view = value if value in MENU_VIEWS else state.view
             # Rollout has no norms form: it shows weights, and the toggle waits for another view.
             changed = replace(state, view=view, values="weights" if view == "rollout" else state.values)
         elif value in ("mean", "max"):
@@ -251,7 +261,11 @@ class PagingView(discord.ui.View):
 
     def __init__(self, state: PageState, shape: Shape, timeout: float | None) -> None:
         super().__init__(timeout=timeout)
-        for action in ("prev", "next", "specials", "values", "occlusion"):
+        # An animation shows every layer: no layer to page, and none to take tokens out of.
+        buttons = (
+            ("specials", "values") if state.animated else ("prev", "next", "specials", "values", "occlusion")
+        )
+        for action in buttons:
             self.add_item(PageButton(action, state, shape))
         for action in ("heads", "view"):
             self.add_item(PageSelect(action, state, shape))
@@ -333,10 +347,19 @@ async def page(interaction: discord.Interaction, state: PageState) -> None:
         # "Busy" at once, not after a promise to update; then acknowledge before rendering, since
         # under load the render may take longer than Discord's 3 s.
         async with analysis_reply(bot, interaction, update=True):
-            result, image = await bot.service.attention(sentence, for_view(query), state.lang, model=model)
-            controls = PagingView(state, Shape.of(result), bot.settings.view_timeout)
+            if query.animate:
+                limit = interaction.filesize_limit
+                shown: AttentionResult | Animation
+                shown, image = await bot.service.animation(
+                    sentence, for_view(query), state.lang, model=model, max_bytes=limit
+                )
+                embed = animation_embed(shown, image, state.lang, model=model or names[0])
+            else:
+                shown, image = await bot.service.attention(sentence, for_view(query), state.lang, model=model)
+                embed = attention_embed(shown, image, state.lang, model=model or names[0])
+            controls = PagingView(state, Shape.of(shown), bot.settings.view_timeout)
             await interaction.edit_original_response(
-                embed=attention_embed(result, image, state.lang, model=model or names[0]),
+                embed=embed,
                 attachments=[image_file(image)],
                 view=controls,
                 allowed_mentions=NO_MENTIONS,
@@ -357,7 +380,7 @@ async def does_it_matter(interaction: discord.Interaction, state: PageState) -> 
         model = _model(bot, state)
         # The choice is made from attention weights in one layer: the grid's and rollout's own
         # settings (every layer, mixed heads) fall back to the last layer shown and the mean of heads.
-        query = replace(for_view(state.query(word, occurrence)), view="word", values="weights")
+        query = replace(for_view(state.query(word, occurrence)), view="word", values="weights", animate=False)
         prefs = preferences(bot, interaction)
         async with analysis_reply(bot, interaction, prefs=prefs):
             result, image = await bot.service.occlusion(sentence, query, state.lang, model=model)
@@ -372,9 +395,14 @@ async def does_it_matter(interaction: discord.Interaction, state: PageState) -> 
 
 
 def first_state(
-    bot: BertLens, interaction: discord.Interaction, result: AttentionResult, model: str | None, lang: str
+    bot: BertLens,
+    interaction: discord.Interaction,
+    result: AttentionResult | Animation,
+    model: str | None,
+    lang: str,
 ) -> PageState:
-    """The controls' state right after /attention."""
+    """The controls' state right after /attention (after an animation: the last layer, for the way
+    back to a still view)."""
     query = result.query
     names = bot.service.models.names
     return PageState(
@@ -382,7 +410,7 @@ def first_state(
         layer=query.layer or result.analysis.num_layers,
         head=query.head,
         agg=query.agg if query.head is None else "mean",
-        view=query.view,
+        view=menu_view(query),
         hide_special=query.hide_special,
         model=names.index(model) if model in names else None,
         lang=lang,

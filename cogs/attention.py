@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import attention_embed, image_file
+from bot.embeds import animation_embed, attention_embed, image_file
 from bot.engine.folding import fold_word
-from bot.engine.query import VALUES, VIEWS, AttentionQuery
+from bot.engine.query import ANIMATIONS, VALUES, VIEWS, AttentionQuery, animation_query
 from bot.engine.suggestions import word_suggestions
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICES
@@ -22,7 +22,10 @@ from cogs._common import Sentence, Word, chosen_model, limit_length, model_choic
 if TYPE_CHECKING:
     from bot.client import BertLens
 
-VIEW_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VIEWS]
+# The still views, then every layer in turn as an animated GIF (the word view, and the matrix).
+VIEW_CHOICES = [
+    app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in (*VIEWS, *ANIMATIONS)
+]
 VALUE_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VALUES]
 
 
@@ -73,24 +76,34 @@ class Attention(commands.Cog):
         service = self.bot.service
         prefs = preferences(self.bot, interaction)  # the server's defaults, under the member's options
         name = chosen_model(service.models.names, model) or prefs.model
-        query = AttentionQuery(
+        asked = AttentionQuery(
             word=word,
             occurrence=occurrence,
             layer=layer,
             head=head,
-            view=view or prefs.view,
             hide_special=prefs.hide_special if hide_special is None else hide_special,
             values=values,
         )
+        query = animation_query(asked, view or prefs.view)
         check = lambda: service.check_attention(sentence, query, name)  # noqa: E731
         async with analysis_reply(self.bot, interaction, check, prefs=prefs):
             lang = prefs.lang
-            result, image = await service.attention(sentence, query, lang, model=name)
+            shown = name or service.models.default
+            if query.animate:
+                # No larger than this interaction may upload; smaller frames, or a friendly no, if not.
+                animation, image = await service.animation(
+                    sentence, query, lang, model=name, max_bytes=interaction.filesize_limit
+                )
+                result: Any = animation
+                embed = animation_embed(animation, image, lang, model=shown)
+            else:
+                result, image = await service.attention(sentence, query, lang, model=name)
+                embed = attention_embed(result, image, lang, model=shown)
             state = first_state(self.bot, interaction, result, name, lang)
             controls = PagingView(state, Shape.of(result), self.bot.settings.view_timeout)
             controls.message = await send(
                 interaction,
-                embed=attention_embed(result, image, lang, model=name or service.models.default),
+                embed=embed,
                 file=image_file(image),
                 view=controls,
                 ephemeral=prefs.ephemeral,

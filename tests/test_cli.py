@@ -557,3 +557,92 @@ def test_the_first_piece_of_a_split_word_is_noted_too(cli):
     lines = cli("tokenize", "Tokenization rocks").out.splitlines()
     first = next(line for line in lines if line.split()[:2] == ["1", "token"])
     assert "piece of Tokenization" in first
+
+
+# ---------------------------------------------------------------------------------------- --gif
+
+
+def test_gif_writes_one_frame_per_layer(cli):
+    run = cli("attention", SEED_B, "apple", "--gif")
+    assert run.code == 0, run.err
+    picture = PILImage.open(cli.cwd / "bertlens-animation.gif")
+    assert picture.format == "GIF" and picture.n_frames == 6 and picture.size[0] == 1000
+    assert picture.info["loop"] == 0
+    kb = round((cli.cwd / "bertlens-animation.gif").stat().st_size / 1024)
+    assert f"Wrote bertlens-animation.gif (1000\u00d7{picture.size[1]}, 6 frames, {kb} KB)" in run.out
+    assert "Most attended in layer 6 (itself aside):" in run.out
+
+
+def test_gif_of_the_matrix_view_with_norms_in_korean(cli):
+    run = cli("attention", SEED_B, "apple", "--gif", "--view", "matrix", "--values", "norms", "--lang", "ko")
+    assert run.code == 0, run.err
+    assert PILImage.open(cli.cwd / "bertlens-animation-matrix.gif").n_frames == 6
+    assert "프레임 6개" in run.out
+
+
+def test_gif_json_writes_nothing_without_out_and_names_the_gif_with_it(cli, lens):
+    data = cli("attention", SEED_B, "apple", "--gif", "--json").json()
+    assert list(cli.cwd.iterdir()) == []
+    assert data["animated"] is True and data["layer"] is None
+    expected = lens.animation(SEED_B, AttentionQuery("apple", animate=True))
+    assert [f["layer"] for f in data["frames"]] == [1, 2, 3, 4, 5, 6]
+    assert [f["top"][0]["token"] for f in data["frames"]] == [
+        fr.word.top(1)[0].token for fr in expected.frames
+    ]
+    data = cli("attention", SEED_B, "apple", "--gif", "--json", "--out", "a.gif").json()
+    assert data["image"]["path"] == "a.gif" and data["image"]["frames"] == 6
+    assert PILImage.open(cli.cwd / "a.gif").n_frames == 6
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--layer", "2"], "An animation shows every layer in turn, so it takes no layer."),
+        (["--view", "heads"], "Only the word view and the matrix view can be animated"),
+        (["--view", "grid"], "Only the word view and the matrix view can be animated"),
+        (["--view", "rollout"], "Only the word view and the matrix view can be animated"),
+        (["--occlusion"], "--occlusion and --gif do not go together"),
+        (["--out", "a.png"], "--out a.png: --gif writes a .gif"),
+        (["--out", "a.gif.webp"], "--gif writes a .gif"),
+    ],
+)
+def test_gif_refusals_are_one_line_exit_2(cli, argv, needle):
+    run = cli("attention", SEED_A, "apple", "--gif", *argv)
+    assert run.code == 2
+    assert needle in one_error_line(run)
+    assert cli.loads == []  # refused before the model loads
+    assert list(cli.cwd.iterdir()) == []
+
+
+def test_a_gif_out_without_gif_is_refused_and_points_at_it(cli):
+    run = cli("attention", SEED_A, "apple", "--out", "a.gif")
+    assert run.code == 2 and ".gif with --gif" in one_error_line(run)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        AttentionQuery("apple", animate=True),
+        AttentionQuery("apple", view="matrix", head=3, hide_special=True, values="norms", animate=True),
+    ],
+    ids=["word", "matrix-head-norms"],
+)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_command_printed_on_every_frame_makes_that_gif_again(cli, lens, query, lang, monkeypatch):
+    from bot.engine.render import panels
+
+    printed: list[str] = []
+    real_footer = panels.footer
+
+    def footer(canvas, start, notes, command=""):
+        printed.append(command)
+        return real_footer(canvas, start, notes, command)
+
+    monkeypatch.setattr(panels, "footer", footer)
+    _, image = lens.animation_gif(SEED_B, query, lang)
+    assert len(printed) == 6 and len(set(printed)) == 1  # the same command on every frame
+    command = printed[0]
+    assert command.endswith(f" --gif --model bundled --lang {lang}")
+    run = cli(*shlex.split(command)[3:], "--out", "again.gif")
+    assert run.code == 0, run.err
+    assert (cli.cwd / "again.gif").read_bytes() == image.png

@@ -76,7 +76,11 @@ EXAMPLES = {
         errors.InvalidChoice("view", "3d", ["word", "heads"]),
         errors.InvalidChoice("aggregation", "median", ["mean", "max"]),
     ],
-    errors.OptionConflict: [errors.OptionConflict(case) for case in ("max_head", "rollout", "grid")],
+    errors.OptionConflict: [
+        errors.OptionConflict(case)
+        for case in ("max_head", "rollout", "grid", "animation_view", "animation_layer")
+    ],
+    errors.AnimationTooLarge: [errors.AnimationTooLarge(size=12.34, limit=10.0)],
     NoCandidates: [NoCandidates("apple")],
 }
 

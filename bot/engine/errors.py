@@ -98,9 +98,24 @@ class InvalidChoice(EngineError):
 
 class OptionConflict(EngineError):
     """Two choices that cannot both hold: refused, never silently ignored. ``case`` is one of
-    ``max_head``, ``rollout``, ``grid``, ``rollout_norms`` (i18n ``conflict.<case>``)."""
+    ``max_head``, ``rollout``, ``grid``, ``rollout_norms``, ``animation_view``, ``animation_layer``
+    (i18n ``conflict.<case>``)."""
 
     code = "option_conflict"
 
     def __init__(self, case: str) -> None:
         super().__init__(case=case)
+
+
+class AnimationTooLarge(EngineError):
+    """An animation that stays over the upload limit even at its smallest (sizes in megabytes as users
+    read them: one decimal, two below 1 MB so the two numbers do not read the same)."""
+
+    code = "animation_too_large"
+
+    def __init__(self, *, size: float, limit: float) -> None:
+        super().__init__(size=_megabytes(size), limit=_megabytes(limit))
+
+
+def _megabytes(value: float) -> float:
+    return round(value, 1 if value >= 1 else 2)

@@ -13,7 +13,7 @@ from bot.engine.attention import Attended
 from bot.engine.forward import Analysis
 from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Guess, Predictions
-from bot.engine.results import AttentionResult, QuizQuestion
+from bot.engine.results import Animation, AttentionResult, QuizQuestion
 from bot.engine.similarity import BAND_PERCENTILES, Baseline, Comparison
 from bot.engine.tokens import TokenizationReport, TokenizedSentence
 from bot.engine.words import word_pieces
@@ -98,6 +98,18 @@ def _(result: AttentionResult, top_k: int = 5) -> dict[str, Any]:
     out["top"] = [
         {"token": r.token, "index": r.index, "share": r.share, "norm": r.norm}
         for r in result.norms.top(top_k)
+    ]
+    return out
+
+
+@to_json.register
+def _(animation: Animation, top_k: int = 5) -> dict[str, Any]:
+    """The result's JSON (every layer's rows) with no selected layer, and each frame's top tokens."""
+    out = to_json(animation.last, top_k)
+    out["layer"] = None
+    out["animated"] = True
+    out["frames"] = [
+        {"layer": frame.word.layer + 1, "top": to_json(frame, top_k)["top"]} for frame in animation.frames
     ]
     return out
 

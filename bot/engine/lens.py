@@ -19,7 +19,7 @@ from bot.engine.norms import Norms, value_norms
 from bot.engine.occlusion import Method, Occlusion, occlusion
 from bot.engine.predict import Predictions, mask_token, no_masked_lm_head, predictions, read_masks
 from bot.engine.query import AttentionQuery, precheck, resolve_query
-from bot.engine.results import AttentionResult, QuizQuestion, attention_result
+from bot.engine.results import Animation, AttentionResult, QuizQuestion, attention_result
 from bot.engine.similarity import Comparison, compare_word
 from bot.engine.tokens import TokenizationReport, tokenization_report
 from bot.engine.words import find_word
@@ -143,6 +143,22 @@ class Lens:
         analysis = self.analyse(text)
         norms = self.norms(text) if query.values == "norms" and query.view != "rollout" else None
         return attention_result(analysis, query, norms)
+
+    def animation(self, text: str, query: AttentionQuery) -> Animation:
+        """``query`` (``animate`` set, no layer) for every layer in turn, from one forward pass."""
+        precheck(text, query, max_chars=self.max_chars)  # the animation's own conflicts, before any work
+        analysis = self.analyse(text)
+        frames = tuple(
+            self.attention(text, replace(query, layer=layer, animate=False))
+            for layer in range(1, analysis.num_layers + 1)
+        )
+        return Animation(query=query, frames=frames)
+
+    def animation_gif(
+        self, text: str, query: AttentionQuery, lang: str = EN, *, max_bytes: int | None = None
+    ) -> tuple[Animation, render.Image]:
+        result = self.animation(text, query)
+        return result, render.render_animation(result, lang, max_bytes=max_bytes)
 
     def quiz(self, text: str, word: str, occurrence: int = 1, layer: int | None = None) -> QuizQuestion:
         """The guess-first question for ``word`` in ``layer`` (1-based; default the last), from the

@@ -18,6 +18,10 @@ AGGREGATIONS: tuple[str, ...] = ("mean", "max")
 VIEWS: tuple[str, ...] = ("word", "heads", "matrix", "grid", "rollout")
 # What a cell shows: attention weights, or value-weighted norms (Kobayashi et al. 2020) as row shares.
 VALUES: tuple[str, ...] = ("weights", "norms")
+# Views that can play every layer in turn as an animation (``AttentionQuery.animate``), and the names
+# Discord's view menu gives them: the word view (its selected layer moving down) and the matrix view.
+ANIMATED_VIEWS: tuple[str, ...] = ("word", "matrix")
+ANIMATIONS: dict[str, str] = {"animation": "word", "animation_matrix": "matrix"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,22 @@ class AttentionQuery:
     hide_special: bool = False
     view: str = "word"
     values: str = "weights"
+    animate: bool = False  # every layer in turn, one frame each (``layer`` must then be None)
+
+
+def animation_query(query: AttentionQuery, choice: str) -> AttentionQuery:
+    """``query`` with a view as Discord's menu names it: an animation's name becomes the view it
+    animates with ``animate`` set; any other name is the view itself."""
+    if choice in ANIMATIONS:
+        return replace(query, view=ANIMATIONS[choice], animate=True)
+    return replace(query, view=choice, animate=False)
+
+
+def menu_view(query: AttentionQuery) -> str:
+    """The name Discord's view menu gives what ``query`` shows (``animation_query``'s inverse)."""
+    if query.animate:
+        return next(name for name, view in ANIMATIONS.items() if view == query.view)
+    return query.view
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,10 @@ def check_choices(query: AttentionQuery) -> None:
         raise InvalidChoice("values", str(query.values), VALUES)
     if query.view == "rollout" and query.values == "norms":
         raise OptionConflict("rollout_norms")
+    if query.animate and query.view not in ANIMATED_VIEWS:
+        raise OptionConflict("animation_view")
+    if query.animate and query.layer is not None:
+        raise OptionConflict("animation_layer")
 
 
 def for_view(query: AttentionQuery) -> AttentionQuery:
@@ -107,6 +131,8 @@ def for_view(query: AttentionQuery) -> AttentionQuery:
         return replace(query, head=None, agg="mean", values="weights")
     if query.view == "grid":
         return replace(query, head=None, layer=None)
+    if query.animate:
+        return replace(query, layer=None)
     return query
 
 

@@ -67,6 +67,31 @@ class AttentionResult:
         return all_heads(self.analysis, hide_special=self.word.hide_special)
 
 
+@dataclass(frozen=True, eq=False)
+class Animation:
+    """Every layer in turn (``query.animate``): one result per layer, the same sentence, word, heads,
+    view and values, from one cached forward pass. ``query`` is the request as asked (no layer)."""
+
+    query: AttentionQuery
+    frames: tuple[AttentionResult, ...]
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.frames[0].analysis
+
+    @property
+    def last(self) -> AttentionResult:
+        return self.frames[-1]
+
+    @property
+    def view(self) -> str:
+        return self.query.view
+
+    @property
+    def values(self) -> str:
+        return self.last.values
+
+
 @dataclass(frozen=True)
 class QuizQuestion:
     """A guess-first question: which candidate the word attends to most in ``layer``."""
@@ -116,15 +141,21 @@ def attention_result(
 COMMAND_PREFIX = "python -m bot attention "
 
 
-def command_line(result: AttentionResult, model: str | None = None, lang: str | None = None) -> str:
-    """The command that makes this image again (``model`` as configured: an id, a folder or bundled;
-    ``lang`` the image's language, named because the command line's default follows the reader's locale)."""
+def command_line(
+    result: AttentionResult | Animation, model: str | None = None, lang: str | None = None
+) -> str:
+    """The command that makes this image (or animation) again (``model`` as configured: an id, a
+    folder or bundled; ``lang`` the image's language, named because the command line's default follows
+    the reader's locale)."""
+    animate = isinstance(result, Animation)
+    if isinstance(result, Animation):
+        result = result.last
     query, word = result.query, result.word
     view = result.resolved.view
     parts = [COMMAND_PREFIX.rstrip(), shlex.quote(result.analysis.sentence.text), shlex.quote(query.word)]
     if word.span.occurrence != 1:
         parts += ["--occurrence", str(word.span.occurrence)]
-    if view != "grid":
+    if view != "grid" and not animate:
         parts += ["--layer", str(word.layer + 1)]
     if view not in ("grid", "rollout"):
         if word.heads.agg == "head" and word.heads.head is not None:
@@ -137,6 +168,8 @@ def command_line(result: AttentionResult, model: str | None = None, lang: str | 
         parts.append("--hide-special")
     if result.values == "norms":
         parts += ["--values", "norms"]
+    if animate:
+        parts.append("--gif")
     return " ".join(parts + _model_and_lang(result.analysis, model, lang))
 
 

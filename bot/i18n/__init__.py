@@ -68,8 +68,8 @@ def error_text(lang: str, error: Explainable, escape: Callable[[str], str] = str
         params["what"] = t(lang, f"what.{params['what']}")
     if params.get("label"):  # which of several sentences
         params["what"] = f"{params['what']} {params['label']}"
-    if "case" in params:
-        params["case"] = t(lang, f"conflict.{params['case']}")
+    if "case" in params:  # a key, not user text: read before escaping ("rollout_norms" has a "_")
+        params["case"] = t(lang, f"conflict.{error.params['case']}")
     if "unit" in params:
         params["unit"] = t(lang, f"unit.{params['unit']}")
     if "available" in params:

@@ -77,6 +77,9 @@ STRINGS: dict[str, str] = {
     "conflict.rollout": "Rollout always mixes every head (their mean plus the residual), so it takes no head and no max.",
     "conflict.grid": "The grid view shows every layer and head at once, so it takes no layer and no head.",
     "conflict.rollout_norms": "Rollout multiplies attention weights through the layers; it has no value-norm form. Choose another view, or values: weights.",
+    "conflict.animation_view": "Only the word view and the matrix view can be animated layer by layer: choose one of those.",
+    "conflict.animation_layer": "An animation shows every layer in turn, so it takes no layer.",
+    "err.animation_too_large": "The animation would be {size} MB, more than the {limit} MB that can be uploaded here, even made smaller. Try a shorter sentence, or a still image and its layer buttons.",
     "err.quiz_no_candidates": "There is no other word in the sentence to guess; try a longer sentence.",
     "err.option": "That option value was not understood; please pick one from the list.",
     "unit.characters": "characters",
@@ -174,6 +177,13 @@ STRINGS: dict[str, str] = {
     "view.matrix": "matrix: tokens × tokens",
     "view.grid": "grid: every layer and head",
     "view.rollout": "rollout: attention flow",
+    "view.animation": "animation: word view, layer by layer",
+    "view.animation_matrix": "animation: matrix, layer by layer",
+    "attention.anim_title": "Attention of “{word}”, layer by layer",
+    "attention.anim_top": "Most attended in each layer ({heads}, itself aside)",
+    "attention.anim_norms_top": "Largest share of the value norms in each layer ({heads}, itself aside)",
+    "attention.anim_footer": "{model} · {layers} layers, one frame each · {heads} · {view} view, animated · {specials}",
+    "attention.anim_note": "An animated GIF: one frame per layer, every frame on the same colour scale.",
     "compare.title": "“{word}” in two sentences",
     "compare.same_ids": "Token id {ids} in both sentences: the same starting vector.",
     "compare.diff_ids": "Token ids differ: {a} vs {b}.",
@@ -204,6 +214,7 @@ STRINGS: dict[str, str] = {
     "help.body": "**/tokenize** `sentence` - see tokens, ids, the attention mask and padding.\n"
     "**/attention** `sentence` `word` - a heatmap of where the word looks; page through layers and heads.\n"
     "**/compare** `word` `sentence_a` `sentence_b` - the same word in two contexts.\n"
+    "**/attention** … `view: animation` - every layer in turn as an animated GIF (`animation_matrix`: the tokens × tokens matrix).\n"
     "**/predict** `sentence` - what the model would put in place of `[MASK]`, at the last layer and layer by layer (needs a model with a masked-LM head).\n"
     "Right-click a message → Apps → **Tokenize message**.\n"
     "Try: /compare apple “Apple is huge enterprise” “I am eating an apple”",
@@ -232,6 +243,7 @@ STRINGS: dict[str, str] = {
     "cli.grid": "The token each head's attention from the word goes to most (itself aside):",
     "cli.top": "Most attended in layer {layer} (itself aside):",
     "cli.wrote": "Wrote {path} ({width}×{height})",
+    "cli.wrote_gif": "Wrote {path} ({width}×{height}, {frames} frames, {kb} KB)",
     "cli.compare.sentence": "{label}: {text}   ({word!r}: ",
     "cli.compare.ids": "ids {ids})",
     "cli.compare.same": "Same token ids: the same token embedding; only position and context make the vectors differ.",
@@ -251,6 +263,10 @@ STRINGS: dict[str, str] = {
     "img.layer": "layer {n}",
     "img.head": "head {n}",
     "img.layer_short": "L{n}",
+    "img.anim.layer": "Layer {n}",
+    "img.anim.of": "of {layers}",
+    "img.anim.alt": "Animated, {layers} frames, one per layer. {alt}",
+    "img.anim.scale": "Animated, one frame per layer, all on the same colour scale (0 to {vmax:.2f}), so frames compare.",
     "img.head_short": "H{n}",
     "img.specials.hidden": "{specials} hidden",
     "img.specials.rescaled": "{specials} hidden, rows rescaled to sum to 1",
@@ -432,6 +448,8 @@ COMMANDS: dict[str, str] = {
     "choice.weights": "weights: attention weights",
     "choice.norms": "norms: value-weighted norms (Kobayashi 2020)",
     "choice.rollout": "rollout: attention flow through layers",
+    "choice.animation": "animation: the word view, layer by layer (animated GIF)",
+    "choice.animation_matrix": "animation_matrix: tokens × tokens, layer by layer (animated GIF)",
     "predict.description": "Guess the hidden word: the top guesses for [MASK], at the last layer and layer by layer",
     "predict.sentence": "A sentence with [MASK] (or <mask>) where the hidden word goes",
     "predict.top": "How many guesses per mask (1 to 10; default 5)",

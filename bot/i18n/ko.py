@@ -72,6 +72,9 @@ STRINGS: dict[str, str] = {
     "conflict.max_head": "헤드 하나와 헤드 최댓값은 함께 쓸 수 없습니다. 하나만 고르세요.",
     "conflict.rollout": "롤아웃은 늘 모든 헤드를 섞으므로(평균 + 잔차) 헤드나 최댓값을 지정할 수 없습니다.",
     "conflict.grid": "grid 보기는 모든 레이어와 헤드를 한 번에 보여 주므로 레이어나 헤드를 지정할 수 없습니다.",
+    "conflict.animation_view": "레이어별 애니메이션은 word 보기와 matrix 보기만 만들 수 있습니다. 둘 중 하나를 고르세요.",
+    "conflict.animation_layer": "애니메이션은 모든 레이어를 차례로 보여 주므로 레이어를 지정할 수 없습니다.",
+    "err.animation_too_large": "애니메이션이 {size} MB로, 작게 줄여도 여기에 올릴 수 있는 {limit} MB를 넘습니다. 더 짧은 문장을 쓰거나, 정지 이미지에서 레이어 버튼으로 넘겨 보세요.",
     "conflict.rollout_norms": "롤아웃은 어텐션 가중치를 레이어마다 곱해 나가므로 값 노름으로는 볼 수 없습니다. 다른 보기를 고르거나 values를 weights로 두세요.",
     "err.quiz_no_candidates": "문장에 맞힐 다른 단어가 없습니다. 더 긴 문장으로 해 보세요.",
     "err.option": "옵션 값을 이해하지 못했습니다. 목록에서 골라 주세요.",
@@ -169,6 +172,13 @@ STRINGS: dict[str, str] = {
     "view.matrix": "matrix: 토큰 × 토큰",
     "view.grid": "grid: 모든 레이어와 헤드",
     "view.rollout": "rollout: 어텐션 흐름",
+    "view.animation": "animation: word 보기를 레이어별로",
+    "view.animation_matrix": "animation: matrix를 레이어별로",
+    "attention.anim_title": "“{word}”의 어텐션, 레이어별",
+    "attention.anim_top": "레이어마다 가장 집중한 토큰 ({heads}, 자기 자신 제외)",
+    "attention.anim_norms_top": "레이어마다 값 노름에서 가장 큰 몫 ({heads}, 자기 자신 제외)",
+    "attention.anim_footer": "{model} · 레이어 {layers}개, 레이어마다 한 프레임 · {heads} · {view} 보기 애니메이션 · {specials}",
+    "attention.anim_note": "움직이는 GIF입니다. 레이어마다 한 프레임이고, 모든 프레임이 같은 색 척도를 씁니다.",
     "compare.title": "두 문장 속의 “{word}”",
     "compare.same_ids": "두 문장 모두 토큰 id {ids}: 시작 벡터가 같습니다.",
     "compare.diff_ids": "토큰 id가 다릅니다: {a} / {b}.",
@@ -199,6 +209,7 @@ STRINGS: dict[str, str] = {
     "help.body": "**/tokenize** `sentence` - 토큰, id, 어텐션 마스크와 패딩을 봅니다.\n"
     "**/attention** `sentence` `word` - 단어가 어디에 집중하는지 히트맵으로 봅니다. 레이어와 헤드를 넘겨 보세요.\n"
     "**/compare** `word` `sentence_a` `sentence_b` - 같은 단어를 두 문맥에서 비교합니다.\n"
+    "**/attention** … `view: animation` - 모든 레이어를 차례로 움직이는 GIF로 봅니다 (`animation_matrix`: 토큰 × 토큰 행렬).\n"
     "**/predict** `sentence` - `[MASK]` 자리에 모델이 넣을 말을 마지막 레이어와 레이어별로 봅니다 (MLM 헤드가 있는 모델 필요).\n"
     "메시지 우클릭 → 앱 → **Tokenize message**.\n"
     "예: /compare apple “Apple is huge enterprise” “I am eating an apple”",
@@ -225,6 +236,7 @@ STRINGS: dict[str, str] = {
     "cli.grid": "헤드마다 이 단어의 어텐션이 가장 많이 가는 토큰 (자기 자신 제외):",
     "cli.top": "{layer}번 레이어에서 가장 주목한 토큰 (자기 자신 제외):",
     "cli.wrote": "{path} 저장 ({width}×{height})",
+    "cli.wrote_gif": "{path} 저장 ({width}×{height}, 프레임 {frames}개, {kb} KB)",
     "cli.compare.sentence": "{label}: {text}   ({word!r}: ",
     "cli.compare.ids": "id {ids})",
     "cli.compare.same": "토큰 id가 같습니다: 토큰 임베딩이 같고, 벡터를 다르게 만드는 것은 위치와 문맥뿐입니다.",
@@ -242,6 +254,10 @@ STRINGS: dict[str, str] = {
     "img.in": "문장:",
     "img.model_shape": "{model} · 레이어 {layers}개 × 헤드 {heads}개",
     "img.layer": "레이어 {n}",
+    "img.anim.layer": "레이어 {n}",
+    "img.anim.of": "/ {layers}",
+    "img.anim.alt": "레이어마다 한 프레임씩 {layers}프레임인 애니메이션. {alt}",
+    "img.anim.scale": "레이어마다 한 프레임이며, 모든 프레임이 같은 색 척도(0~{vmax:.2f})를 써서 서로 비교할 수 있습니다.",
     "img.head": "헤드 {n}",
     "img.layer_short": "L{n}",
     "img.head_short": "H{n}",
@@ -424,6 +440,8 @@ COMMANDS: dict[str, str] = {
     "choice.weights": "weights: 어텐션 가중치",
     "choice.norms": "norms: 값 가중 노름 (Kobayashi 2020)",
     "choice.rollout": "rollout: 레이어를 통과하는 어텐션 흐름",
+    "choice.animation": "animation: word 보기를 레이어별로 (움직이는 GIF)",
+    "choice.animation_matrix": "animation_matrix: 토큰 × 토큰을 레이어별로 (움직이는 GIF)",
     "predict.description": "가려진 단어 맞히기: [MASK] 자리의 상위 추측, 마지막 레이어와 레이어별",
     "predict.sentence": "가려진 단어 자리에 [MASK](또는 <mask>)를 넣은 문장",
     "predict.top": "마스크마다 보여 줄 추측 수 (1~10, 기본값 5)",

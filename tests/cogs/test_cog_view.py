@@ -105,7 +105,7 @@ async def test_initial_controls(reply):
     assert specials.label == t(EN, "button.hide", specials="[CLS]/[SEP]")
     assert [o.value for o in heads.options] == ["mean", "max", *map(str, range(1, 13))]
     assert [o.value for o in heads.options if o.default] == ["mean"]
-    assert [o.value for o in views.options] == list(VIEWS)
+    assert [o.value for o in views.options] == [*VIEWS, "animation", "animation_matrix"]
     assert [o.value for o in views.options if o.default] == ["word"]
     assert reply.control("values").item.label == t(EN, "button.norms")
     assert reply.control("occlusion").item.label == t(EN, "button.occlusion")

@@ -148,6 +148,8 @@ def test_startup_identifies_and_syncs_dev_guild_commands(bot: BotProcess, fake: 
         "matrix",
         "grid",
         "rollout",
+        "animation",
+        "animation_matrix",
     ]
     assert all(c["name_localizations"]["ko"] for c in attention["view"]["choices"])
 
@@ -445,6 +447,37 @@ def test_korean_locale_gets_korean_replies(bot: BotProcess, fake: FakeDiscord) -
         KO["button.norms"],
         KO["button.occlusion"],
     ]
+    assert_clean(bot)
+
+
+# ------------------------------------------------------------------------------ issue 11: animated
+
+
+def test_attention_animation_sends_a_gif_with_the_controls_that_fit(
+    bot: BotProcess, fake: FakeDiscord
+) -> None:
+    """view:animation: deferred, then one public follow-up whose embed shows the GIF it uploads, one
+    frame per layer, with the specials and values toggles and no layer buttons."""
+    import io
+
+    from PIL import Image as PILImage
+
+    handle = fake.push_slash_command("attention", sentence=SEED_B, word="apple", view="animation")
+    responses = wait_answered(fake, handle)
+    assert [(r.kind, r.callback_type) for r in responses] == [
+        ("callback", DEFERRED_CHANNEL_MESSAGE),
+        ("followup", None),
+    ]
+    (embed,) = responses[1].data["embeds"]
+    filename = embed["image"]["url"].removeprefix("attachment://")
+    assert filename == "bertlens-animation.gif"
+    assert [f.filename for f in responses[1].files] == [filename]
+    gif = PILImage.open(io.BytesIO(responses[1].file(filename)))
+    assert gif.format == "GIF" and gif.n_frames == 6
+    assert embed["footer"]["text"].splitlines()[-1].endswith("--gif --model bundled --lang en")
+    message = fake.original_message(handle)
+    labels = [c.get("label") for c in message.iter_components() if c["type"] == BUTTON]
+    assert labels == [EN["button.hide"].format(specials="[CLS]/[SEP]"), EN["button.norms"]]
     assert_clean(bot)
 
 

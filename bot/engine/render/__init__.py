@@ -18,9 +18,10 @@ from typing import Any
 
 from bot.engine.occlusion import Occlusion
 from bot.engine.predict import Predictions
-from bot.engine.render import compare, grid, matrix, occlusion, predict, rows
+from bot.engine.render import animation, compare, grid, matrix, occlusion, predict, rows
 from bot.engine.render.image import Image
 from bot.engine.results import (
+    Animation,
     AttentionResult,
     command_line,
     compare_command_line,
@@ -33,6 +34,7 @@ from bot.i18n import EN
 __all__ = [
     "FIGURES",
     "Image",
+    "render_animation",
     "render_attention",
     "render_comparison",
     "render_occlusion",
@@ -55,6 +57,13 @@ FIGURES: dict[str, tuple[Callable[[AttentionResult, str], Any], Callable[[Any], 
 def render_attention(result: AttentionResult, lang: str = EN) -> Image:
     plan, draw = FIGURES[result.resolved.view]
     return draw(replace(plan(result, lang), command=command_line(result, lang=lang)))
+
+
+def render_animation(result: Animation, lang: str = EN, *, max_bytes: int | None = None) -> Image:
+    """The GIF of every layer in turn, no larger than ``max_bytes`` (smaller frames if it must be;
+    ``AnimationTooLarge`` if even the smallest is over)."""
+    plan = animation.plan_animation(result, lang, command_line(result, lang=lang))
+    return animation.draw_animation(plan, max_bytes)
 
 
 def render_occlusion(result: Occlusion, lang: str = EN) -> Image:

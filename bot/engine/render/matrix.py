@@ -42,7 +42,9 @@ class MatrixPlan(panels.Figure):
         return self.heat_px + (ROTATED_LABELS_PX if self.rotate else COLUMN_LABELS_PX) + 30
 
 
-def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
+def plan_matrix(result: AttentionResult, lang: str, *, scale: tuple[float, bool] | None = None) -> MatrixPlan:
+    """``scale``: the top of the colour scale and whether a [CLS]/[SEP] cell goes above it, when it is
+    decided for several layers at once (an animation's frames share one scale); else this layer's."""
     word = result.word
     analysis = result.analysis
     matrix, keep = result.layer_matrix()
@@ -82,7 +84,9 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
         subtitle[-1] += " \u00b7 " + t(lang, "img.values.short")
     notes = [t(lang, "img.matrix.note", word=captions.quoted(word.span.text))]
     framing = analysis.sentence.framing
-    top, clipped = panels.words_vmax(matrix, [p for p, i in enumerate(keep[start:stop]) if framing[int(i)]])
+    top, clipped = scale or panels.words_vmax(
+        matrix, [p for p, i in enumerate(keep[start:stop]) if framing[int(i)]]
+    )
     if clipped:
         notes.append(t(lang, "img.scale.words", vmax=top, specials=analysis.sentence.family.framing))
     notes.extend(captions.shortening_notes(lang, start, stop, len(keep), cut))
@@ -112,7 +116,29 @@ def plan_matrix(result: AttentionResult, lang: str) -> MatrixPlan:
     )
 
 
+def shown_peaks(result: AttentionResult) -> tuple[float, float]:
+    """The top of this layer's colour scale over the words the matrix shows, and its largest
+    [CLS]/[SEP] cell (0 if none is shown): what a scale shared by several layers is made of."""
+    word = result.word
+    analysis = result.analysis
+    matrix, keep = result.layer_matrix()
+    own_tokens = set(word.span.token_indices)
+    own = [p for p, index in enumerate(keep) if int(index) in own_tokens]
+    start, stop = panels.window(len(keep), own, MAX_MATRIX_TOKENS)
+    framing = analysis.sentence.framing
+    specials = [p for p, i in enumerate(keep[start:stop]) if framing[int(i)]]
+    shown = matrix[start:stop, start:stop]
+    top, _ = panels.words_vmax(shown, specials)
+    cells = shown[:, specials]
+    cells = cells[np.isfinite(cells)]
+    return top, float(cells.max()) if cells.size else 0.0
+
+
 def draw_matrix(plan: MatrixPlan) -> Image:
+    return panels.encoded(paint_matrix(plan), plan)
+
+
+def paint_matrix(plan: MatrixPlan) -> panels.Canvas:
     canvas = panels.begin(plan)
     box = (LEFT, HEADER + TOP_GAP, LEFT + PLOT_WIDTH, HEADER + TOP_GAP + plan.heat_px)
     count = max(len(plan.labels), 1)
@@ -124,4 +150,4 @@ def draw_matrix(plan: MatrixPlan) -> Image:
         top, bottom = y_edges[min(plan.own)], y_edges[max(plan.own) + 1]
         canvas.outline((box[0] - 2, top - 2, box[2] + 1, bottom + 1), ACCENT, 3)
     canvas.colorbar(box[1], box[3], plan.vmax, plan.colour_label)
-    return panels.finish(canvas, plan)
+    return panels.painted(canvas, plan)

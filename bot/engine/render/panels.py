@@ -66,7 +66,17 @@ def begin(figure: Figure) -> Canvas:
 
 def finish(canvas: Canvas, figure: Figure) -> Image:
     """The notes under the body, the command that remakes the image, the brand mark, and the PNG."""
+    return encoded(painted(canvas, figure), figure)
+
+
+def painted(canvas: Canvas, figure: Figure) -> Canvas:
+    """The notes under the body, the command that remakes the image and the brand mark, drawn (an
+    animation takes the pixels of each frame from here, before any PNG is made)."""
     footer(canvas, HEADER + figure.body_px, figure.notes, figure.command)
+    return canvas
+
+
+def encoded(canvas: Canvas, figure: Figure) -> Image:
     png, width, height = canvas.png()
     return Image(png, width, height, figure.filename, figure.alt_text[:ALT_CHARS])
 

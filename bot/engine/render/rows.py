@@ -142,6 +142,10 @@ def plan_rows(
 
 
 def draw_rows(plan: RowsPlan) -> Image:
+    return panels.encoded(paint_rows(plan), plan)
+
+
+def paint_rows(plan: RowsPlan) -> panels.Canvas:
     canvas = panels.begin(plan)
     heat_px = len(plan.rows) * plan.row_px
     top = HEADER
@@ -162,7 +166,7 @@ def draw_rows(plan: RowsPlan) -> Image:
         )
         top += plan.panel_px
     canvas.colorbar(HEADER + 10, HEADER + 10 + heat_px, plan.vmax, plan.colour_label)
-    return panels.finish(canvas, plan)
+    return panels.painted(canvas, plan)
 
 
 def plan_word_view(result: AttentionResult, lang: str) -> RowsPlan:
