@@ -12,3 +12,4 @@ bot attention "나는 사과를 먹었다" 사과 --lang ko --out docs/attention
 bot compare 사과 "사과를 먹었다" "친구에게 사과를 했다" --lang ko --out docs/compare-ko.png
 bot attention "Apple is huge enterprise" apple --values norms --out docs/norms-enterprise.png
 bot attention "I am eating an apple" apple --occlusion --out docs/occlusion-eating.png
+bot attention "I am eating an apple" apple --gif --hide-special --out docs/animation-eating.gif
