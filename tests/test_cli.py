@@ -306,7 +306,7 @@ def test_korean_output_and_errors_with_lang_ko(cli):
     ],
 )
 def test_the_default_language_follows_the_locale(environ, lang):
-    from bot.cli import default_language
+    from bot.arguments import default_language
 
     assert default_language(environ) == lang
 

@@ -7,7 +7,7 @@ import argparse
 import re
 from pathlib import Path
 
-from bot.cli import build_parser
+from bot.arguments import build_parser
 from bot.settings import ROWS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import build_parser
+from bot.arguments import build_parser
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
