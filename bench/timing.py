@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import resource
 import statistics
 import threading
 import time
@@ -61,8 +60,15 @@ def rss_mib() -> float:
 
 
 def peak_rss_mib() -> float:
-    """The most resident memory this process has had (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The most resident memory this process has had since it started its program (VmHWM).
+
+    Not ``getrusage``'s ru_maxrss: Linux carries that across exec, so a child started from a big
+    parent reports the parent's peak."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run_queue_seconds(threads: Iterable[threading.Thread]) -> dict[int, float]:
