@@ -252,8 +252,8 @@ def burst_section(
 
 def memory_section(plan: Plan) -> tuple[list[dict[str, float]], dict[str, float], dict[str, float] | None]:
     section("Memory: one fresh process per measurement (RSS is per process; these run side by side)")
-    requests = 200 if plan.quick else GROWTH_REQUESTS
-    warmup = 100 if plan.quick else 300
+    requests = 100 if plan.quick else GROWTH_REQUESTS
+    warmup = 50 if plan.quick else 300
     progress("memory: peak RSS per shape, RSS growth over mixed requests (child processes)")
     children = {s.key: memory.spawn("peak", s.key) for s in plan.shapes}
     growth_child = memory.spawn("growth", str(requests), str(warmup))
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
     plan = Plan(
         quick=args.quick,
-        repeats=args.repeats or (3 if args.quick else 7),
+        repeats=args.repeats or (2 if args.quick else 7),
         shapes=tuple(shapes.BY_KEY[key] for key in dict.fromkeys(args.shapes.split(","))),
     )
     started = time.perf_counter()
