@@ -86,5 +86,17 @@ def main(launched: float) -> dict[str, float]:
     return out
 
 
+def full_collection() -> dict[str, float]:
+    """What one full garbage collection costs in a ready bot: it holds the GIL, so the event loop
+    stalls that long whenever the collector's thresholds call for one."""
+    import gc
+
+    objects = len(gc.get_objects())
+    started = time.perf_counter()
+    gc.collect()
+    return {"objects": objects, "seconds": time.perf_counter() - started}
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(float(sys.argv[1]))))
+    steps = main(float(sys.argv[1]))
+    print(json.dumps({"steps": steps, "full_gc": full_collection()}))
