@@ -9,7 +9,7 @@ background load. The model is a parameter: a second runner is measured by passin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from typing import Any
 
@@ -42,6 +42,10 @@ def pages() -> list[tuple[str, dict[str, Any]]]:
         ("head 5", {"head": 5}),
         ("hide specials", {"hide_special": True}),
     ]
+    # Query options beyond views arrive with new features: page through them when the query has them.
+    options = {f.name for f in fields(AttentionQuery)}
+    if "values" in options:
+        changes.append(("values norms", {"values": "norms"}))
     return changes + [(f"view {view}", {"view": view}) for view in views() if view != "word"]
 
 
