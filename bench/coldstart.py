@@ -58,7 +58,7 @@ def main(launched: float) -> dict[str, float]:
 
     from bot.engine import morphemes
     from bot.engine.query import AttentionQuery
-    from bot.service import LensService
+    from bot.service import LensService, freeze_start_up_objects
 
     warmed: dict[str, float] = {}
     warm_up = morphemes.warm_up
@@ -73,6 +73,7 @@ def main(launched: float) -> dict[str, float]:
         service = LensService.from_settings(settings)
         try:
             await service.start()
+            freeze_start_up_objects()  # as the client's setup_hook does once the service is ready
             stamps["service started"] = time.time()
             await service.attention(SENTENCE, AttentionQuery(WORD))
             stamps["first request"] = time.time()

@@ -24,7 +24,7 @@ from bench.timing import run_queue_seconds
 from bot.engine.lens import Lens
 from bot.engine.model import LoadedModel
 from bot.engine.query import AttentionQuery
-from bot.service import LensService
+from bot.service import LensService, freeze_start_up_objects
 
 BURST = 32
 TICK = 0.010  # the loop-lag probe's period
@@ -169,6 +169,7 @@ def measure_bursts(
         queue_limit=2 * BURST,
         torch_threads=torch_threads,
     )
+    freeze_start_up_objects()  # as the bot does once its service is ready (bot/client.py)
     try:
         texts = _texts(model, tokens, 0, warm + (BURST + singles) * rounds + singles)
         stats = asyncio.run(_bursts(service, texts, rounds, warm, singles))

@@ -5,6 +5,7 @@ through this class; none of them reaches into the engine.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 
@@ -38,6 +39,15 @@ def registry_from_settings(settings: Settings) -> ModelRegistry:
         cache_mb=settings.cache_mb,
         torch_threads=settings.torch_threads,
     )
+
+
+def freeze_start_up_objects() -> None:
+    """Exempt everything alive now (torch's, transformers' and the model's ~0.5 million start-up
+    objects) from later garbage collections: a full collection over them took ~250 ms and holds the
+    GIL, so the event loop stalled that long whenever one fell due (docs/bench.md). Called once the
+    service is ready; a collection first, so no garbage is frozen with them."""
+    gc.collect()
+    gc.freeze()
 
 
 class LensService(WorkerPool):
