@@ -46,8 +46,8 @@ def freeze_start_up_objects() -> None:
     """Exempt everything alive now (torch's, transformers' and the model's ~0.5 million start-up
     objects) from later garbage collections: a full collection over them took ~250 ms and holds the
     GIL, so the event loop stalled that long whenever one fell due (docs/bench.md). Called once the
-    service is ready; a collection first, so no garbage is frozen with them."""
-    gc.collect()
+    service is ready. No collection first: it would cost the same ~250 ms of cold start, and what
+    start-up garbage it would free is a one-off few objects kept for good."""
     gc.freeze()
 
 
