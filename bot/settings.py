@@ -157,7 +157,13 @@ ROWS: tuple[Setting, ...] = (
         "Memory for loaded models, MiB; the least recently used is unloaded beyond it.",
     ),
     Setting("MAX_CHARS", whole(10, 4000), DEFAULT_MAX_CHARS, "Longest sentence accepted, in characters."),
-    Setting("MAX_TOKENS", whole(8, 512), DEFAULT_MAX_TOKENS, "Longest sentence accepted, in tokens."),
+    Setting(
+        "MAX_TOKENS",
+        whole(8, 512),
+        DEFAULT_MAX_TOKENS,
+        "Longest sentence accepted, in tokens (8-512); a model with fewer positions "
+        "(max_position_embeddings, less RoBERTa's 2) caps it lower.",
+    ),
     Setting(
         "WORKERS",
         whole(1, 64),

@@ -28,7 +28,7 @@ def test_defaults(tmp_path):
     assert s.workers == max(1, min(cpus, 4))
     assert s.torch_threads == max(1, cpus // s.workers)
     assert (s.queue_limit, s.cache_mb, s.cooldown_rate, s.cooldown_seconds) == (8, 256, 5, 30.0)
-    assert (s.view_timeout, s.view_anyone, s.max_chars, s.max_tokens) == (600.0, False, 500, 128)
+    assert (s.view_timeout, s.view_anyone, s.max_chars, s.max_tokens) == (600.0, False, 500, 512)
     assert s.log_level == "INFO" and s.sync_commands is True
     assert s.discord_api_base is None and s.discord_gateway_url is None
     assert s.shard_count is None and s.shard_ids is None

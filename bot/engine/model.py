@@ -269,9 +269,22 @@ def from_objects(
         model=model,
         num_layers=int(layers),
         num_heads=int(heads),
-        max_positions=int(getattr(config, "max_position_embeddings", 512) or 512),
+        max_positions=_usable_positions(config),
         head=head,
     )
+
+
+# Position ids start after the padding id in these (roberta-base: 514 embeddings, 512 tokens).
+_OFFSET_POSITIONS = frozenset({"roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "mpnet", "longformer"})
+
+
+def _usable_positions(config: Any) -> int:
+    """The longest input the model can take: its position embeddings, less the offset of families
+    whose positions start after the padding id (MAX_TOKENS is capped by this, tokens.encode)."""
+    positions = int(getattr(config, "max_position_embeddings", 512) or 512)
+    if getattr(config, "model_type", "") in _OFFSET_POSITIONS:
+        positions -= int(getattr(config, "pad_token_id", 1) or 0) + 1
+    return positions
 
 
 def _load_bundled(*, tokenizer_only: bool = False) -> Any:
