@@ -339,8 +339,9 @@ def cold_start_section(plan: Plan) -> tuple[list[tuple[str, float]], float]:
         "  each step ends at the named point: interpreter = Python up; bot modules = bot.app, bot.client\n"
         "  and the cogs (discord.py, matplotlib, Pillow, numpy, SQLAlchemy); torch + transformers = their\n"
         "  imports, which the model load would otherwise pay; model loaded = LensService.start() loading\n"
-        "  the model in the pool; service started = the rest of start(): the Korean analyser (kiwipiepy, when\n"
-        "  installed) loads beside the model in the other worker, so only what outlasts the model shows;\n"
+        "  the model in the pool (and its fast path, per FAST_PATH); service started = the rest of start():\n"
+        "  the Korean analyser (kiwipiepy, when installed) loads beside the model in the other worker, so\n"
+        "  only what outlasts the model shows;\n"
         "  first request = one /attention through the service. Files are in the page cache (this run has\n"
         "  read them): a first start after boot is slower."
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
 
 from bot.engine import morphemes
 from bot.engine.lens import Lens
@@ -30,8 +31,9 @@ __all__ = ["Busy", "LensService", "ShuttingDown", "registry_from_settings"]
 log = logging.getLogger(__name__)
 
 
-def registry_from_settings(settings: Settings) -> ModelRegistry:
-    """The models the settings name (nothing is loaded yet)."""
+def registry_from_settings(settings: Settings, *, fast: bool = True) -> ModelRegistry:
+    """The models the settings name (nothing is loaded yet). ``fast=False``: eager transformers
+    whatever FAST_PATH says (the command line: one forward pass never repays opening a session)."""
     return ModelRegistry(
         settings.models,
         memory_mb=settings.model_memory_mb,
@@ -39,6 +41,8 @@ def registry_from_settings(settings: Settings) -> ModelRegistry:
         max_tokens=settings.max_tokens,
         cache_mb=settings.cache_mb,
         torch_threads=settings.torch_threads,
+        fast_path=settings.fast_path if fast else "off",
+        fast_dir=Path(settings.data_dir) / "onnx",
     )
 
 
@@ -79,7 +83,7 @@ class LensService(WorkerPool):
         loading it later would hold up the first Korean request by seconds. The two load side by side
         in two workers (the analyser took 0.7 s of a 5.4 s cold start after the model, docs/bench.md);
         the model's failure is raised once both are done."""
-        jobs = [self.run(self.models.lens)]
+        jobs: list[Awaitable[object]] = [self.run(self.models.lens)]
         if morphemes.available():
             jobs.append(self.run(morphemes.warm_up))
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):  # the model's first

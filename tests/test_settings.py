@@ -194,3 +194,19 @@ def test_env_example_is_valid_and_lists_every_setting():
     for field in fields(Settings):
         name = field.name.upper()
         assert f"\n{name}=" in text or f"\n# {name}=" in text, field.name
+
+
+def test_fast_path_is_auto_by_default_and_checked(tmp_path):
+    assert load_settings({}, dotenv_path=tmp_path / "none.env").fast_path == "auto"
+    assert load_settings({"FAST_PATH": "ONNX"}, dotenv_path=tmp_path / "none.env").fast_path == "onnx"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"FAST_PATH": "fast"}, dotenv_path=tmp_path / "none.env")
+    assert str(info.value) == "Settings problem: FAST_PATH must be one of auto, onnx, off, got 'fast'."
+
+
+def test_the_command_line_runs_eager_whatever_fast_path_says(tmp_path):
+    from bot.service import registry_from_settings
+
+    settings = load_settings({"FAST_PATH": "onnx", "DATA_DIR": str(tmp_path)}, dotenv_path=tmp_path / "x")
+    assert registry_from_settings(settings).fast_path == "onnx"
+    assert registry_from_settings(settings, fast=False).fast_path == "off"
