@@ -11,12 +11,14 @@ absolute milliseconds drift, ratios hold.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,7 +27,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch
 import transformers
 
-from bench import memory, report, shapes
+from bench import commands, memory, report, shapes
 from bench.latency import MAX_CHARS, MAX_TOKENS, STEPS, LengthResult, measure_length, pages
 from bench.load import BURST, BurstResult, measure_bursts
 from bench.report import Target, ms, ratio, slope, table
@@ -47,6 +49,7 @@ LOOP_LAG = 0.050
 RSS_GROWTH = 0.05
 COLD_START = 5.0
 GROWTH_REQUESTS = 1000
+RUNNERS = ("eager", "onnx")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Plan:
     quick: bool
     repeats: int
     shapes: tuple[shapes.Shape, ...]
+    runners: tuple[str, ...] = RUNNERS
 
     def repeats_at(self, tokens: int) -> int:
         return max(1, round(self.repeats * REPEAT_SCALE[tokens]))
@@ -80,11 +84,23 @@ def machine() -> str:
     )
 
 
-def runners(shape: shapes.Shape, torch_threads: int) -> list[tuple[str, LoadedModel]]:
-    """The forward-pass runners measured for a shape: eager transformers, the reference. A faster runner
-    (e.g. ONNX Runtime behind a setting) is one more entry here, loaded however the engine loads it;
-    every table then gets a row for it and every target is judged for it too."""
-    return [("eager", shapes.load(shape, torch_threads=torch_threads))]
+def runners(
+    shape: shapes.Shape, torch_threads: int, wanted: Sequence[str] = RUNNERS
+) -> list[tuple[str, LoadedModel]]:
+    """The forward-pass runners measured for a shape: eager transformers (the reference) and the ONNX
+    Runtime fast path (FAST_PATH, bot/engine/fastpath.py) on the same weights, exported or loaded from
+    the bench's cache and self-checked as the bot does. Every table gets a row per runner and every
+    target is judged for each. A fast path that cannot be used here is said, not measured."""
+    eager = shapes.load(shape, torch_threads=torch_threads)
+    out = [("eager", eager)]
+    if "onnx" in wanted:
+        progress(f"fast path for {shape.key}: export (once, kept in {shapes.cache_root() / 'onnx'}) or load")
+        fast, why = shapes.with_fast_path(eager, torch_threads)
+        if fast is None:
+            print(f"  {shape.key}/onnx: not measured: {why}")
+        else:
+            out.append(("onnx", fast))
+    return out
 
 
 def section(title: str) -> None:
@@ -190,9 +206,56 @@ def growth_section(results: list[LengthResult]) -> None:
         "  linear part dominates up to 512. Drawing stays nearly flat: every view shows a window of the\n"
         "  tokens around the word (rows, matrix and grid have caps), so the quadratic matrix is cut\n"
         "  before it is drawn, except that the grid copies every layer x head matrix first. Rollout\n"
-        "  multiplies token x token matrices per layer (cubic) on every page, since its numbers are not\n"
-        "  cached ('analyse' column: a page less its drawing)."
+        "  multiplies token x token matrices per layer (cubic) once per forward pass and keeps them, so\n"
+        "  its pages after the first reuse them ('analyse' column: a page less its drawing)."
     )
+
+
+def commands_section(
+    plan: Plan, loaded: dict[str, LoadedModel], torch_threads: int, cache_mb: int
+) -> list[commands.CommandResult]:
+    section(
+        "Other commands against /attention: first request (empty cache), median wall ms and the ratio "
+        "to /attention on the same model, text and length"
+    )
+    models = dict(loaded)
+    progress("loading the distilbert shape with its masked-LM head (for /predict)")
+    masked_lm = shapes.load(shapes.MASKED_LM, torch_threads=torch_threads)
+    models[shapes.MASKED_LM.key] = masked_lm
+    print(f"  {shapes.describe(shapes.MASKED_LM, masked_lm)}")
+    if "onnx" in plan.runners:
+        fast, why = shapes.with_fast_path(masked_lm, torch_threads)
+        if fast is not None:
+            models[f"{shapes.MASKED_LM.key}/onnx"] = fast
+        else:
+            print(f"  {shapes.MASKED_LM.key}/onnx: not measured: {why}")
+    lengths = (8, 32) if plan.quick else LENGTHS
+    results = []
+    for label, model in models.items():
+        for tokens in lengths:
+            progress(f"commands: {label}, {tokens} tokens")
+            results.append(
+                commands.measure_commands(label, model, tokens, plan.repeats_at(tokens), cache_mb=cache_mb)
+            )
+    header = [
+        "shape",
+        "tokens",
+        "n",
+        "/attention ms",
+        *(f"{name} ms (x /attention)" for name in commands.COMMANDS),
+    ]
+    for line in table(header, commands.rows(results)):
+        print(line)
+    print(
+        "  norms = /attention values=norms; occlusion = 'Does it matter?' (one more forward pass per\n"
+        "  token taken out); predict = /predict top 5 with the target word masked (only models with a\n"
+        "  masked-LM head: the distilbert shape as DistilBertForMaskedLM, random weights); '-' = not\n"
+        "  applicable. Every command's first request includes its forward pass (cache cleared)."
+    )
+    for r in results:
+        for name, error in r.errors.items():
+            print(f"  FAILED: {r.shape}, {r.tokens} tokens, {name}: {error}")
+    return results
 
 
 def burst_section(
@@ -308,6 +371,21 @@ def memory_section(plan: Plan) -> tuple[list[dict[str, float]], dict[str, float]
     return peaks, growth, fixed
 
 
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Settings for child processes (they inherit the environment), restored afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _growth(result: dict[str, float]) -> float:
     return ratio(result["peak_after_mib"] - result["peak_before_mib"], result["peak_before_mib"])
 
@@ -320,15 +398,25 @@ def cold_start_section(plan: Plan) -> tuple[list[tuple[str, float]], float]:
     )
     runs = []
     collections = []
+    eager_totals = []
+    # The bot's default FAST_PATH=auto, with the export the latency section kept (DATA_DIR/onnx is the
+    # bench's cache): a restart, not the first start ever; FAST_PATH=off alternates with it.
+    fast_path = "auto" if "onnx" in plan.runners else "off"
     for _ in range(1 if plan.quick else 3):
-        progress("cold start (child process)")
-        launched = time.time()
-        out = memory.run_module("bench.coldstart", f"{launched:.6f}", timeout=300)
-        collections.append(out["full_gc"])
-        ordered = sorted(out["steps"].items(), key=lambda kv: kv[1])
-        runs.append(
-            [(name, at - before) for (name, at), (_, before) in zip(ordered[1:], ordered, strict=False)]
-        )
+        for mode in dict.fromkeys((fast_path, "off")):
+            progress(f"cold start (child process, FAST_PATH={mode})")
+            launched = time.time()
+            with _environment(FAST_PATH=mode, DATA_DIR=str(shapes.cache_root())):
+                out = memory.run_module("bench.coldstart", f"{launched:.6f}", timeout=600)
+            ordered = sorted(out["steps"].items(), key=lambda kv: kv[1])
+            steps_of_run = [
+                (name, at - before) for (name, at), (_, before) in zip(ordered[1:], ordered, strict=False)
+            ]
+            if mode == fast_path:
+                collections.append(out["full_gc"])
+                runs.append(steps_of_run)
+            else:
+                eager_totals.append(sum(seconds for _, seconds in steps_of_run))
     names = [name for name, _ in runs[0]]
     steps = [(name, statistics.median(dict(run)[name] for run in runs)) for name in names]
     total = sum(seconds for _, seconds in steps)
@@ -345,12 +433,17 @@ def cold_start_section(plan: Plan) -> tuple[list[tuple[str, float]], float]:
         "  first request = one /attention through the service. Files are in the page cache (this run has\n"
         "  read them): a first start after boot is slower."
     )
+    if fast_path != "off":
+        print(
+            f"  FAST_PATH={fast_path} (the default; the model's ONNX export loaded and self-checked in "
+            f"'model loaded'); with FAST_PATH=off the same start took {statistics.median(eager_totals):.2f} s"
+        )
     gc_seconds = statistics.median(c["seconds"] for c in collections)
     objects = statistics.median(c["objects"] for c in collections)
     print(
         f"  a full garbage collection in the ready process takes {gc_seconds * 1000:.0f} ms over "
-        f"{objects:,.0f} objects and holds the GIL:\n  whenever the collector's thresholds call for one, "
-        "the event loop stalls that long (gc.freeze() after start-up would exempt the start-up objects)."
+        f"{objects:,.0f} objects not frozen (it holds the GIL: the event loop waits it out); the\n"
+        "  start-up objects are exempt since the service freezes them once ready (gc.freeze())."
     )
     return steps, gc_seconds
 
@@ -462,11 +555,20 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(shape.key for shape in shapes.SHAPES),
         help="comma-separated: " + ", ".join(shape.key for shape in shapes.SHAPES),
     )
+    parser.add_argument(
+        "--runners",
+        default=",".join(RUNNERS),
+        help="comma-separated forward-pass runners: eager (the reference) and onnx (the fast path)",
+    )
     args = parser.parse_args(argv)
     unknown = [key for key in args.shapes.split(",") if key not in shapes.BY_KEY]
     if unknown:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
+    wanted = tuple(dict.fromkeys(args.runners.split(",")))
+    if "eager" not in wanted or any(r not in RUNNERS for r in wanted):
+        parser.error(f"--runners takes eager and optionally onnx, got {args.runners!r}")
     plan = Plan(
+        runners=wanted,
         quick=args.quick,
         repeats=args.repeats or (2 if args.quick else 7),
         shapes=tuple(shapes.BY_KEY[key] for key in dict.fromkeys(args.shapes.split(","))),
@@ -483,12 +585,19 @@ def main(argv: list[str] | None = None) -> int:
         f"CACHE_MB={settings.cache_mb}; MAX_TOKENS={MAX_TOKENS} and MAX_CHARS={MAX_CHARS} here "
         f"(the settings' ceilings; the bot's defaults are {settings.max_tokens} and {settings.max_chars})"
     )
-    print("runner: eager transformers through LoadedModel.forward (the reference)")
+    print(
+        "runners: eager transformers through LoadedModel.forward (the reference)"
+        + (
+            "; onnx = the same weights through ONNX Runtime (FAST_PATH), rows 'shape/onnx'"
+            if "onnx" in plan.runners
+            else ""
+        )
+    )
     print("models:")
     loaded: dict[str, LoadedModel] = {}
     for shape in plan.shapes:
         progress(f"loading {shape.key} (built once into {shapes.cache_root()} if random)")
-        for runner, model in runners(shape, settings.torch_threads):
+        for runner, model in runners(shape, settings.torch_threads, plan.runners):
             label = shape.key if runner == "eager" else f"{shape.key}/{runner}"
             loaded[label] = model
             if model.max_positions < MAX_TOKENS:
@@ -497,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
 
     length_results = latency_section(plan, loaded, settings.cache_mb)
     growth_section(length_results)
+    commands_section(plan, loaded, settings.torch_threads, settings.cache_mb)
     bursts = burst_section(plan, loaded, settings.workers, settings.torch_threads, settings.cache_mb)
     del loaded  # memory and cold start run in fresh processes
     _, growth, _ = memory_section(plan)

@@ -30,6 +30,7 @@ class Shape:
     label: str  # as printed
     config: str  # the transformers config class whose defaults give the shape ("" for the bundled model)
     weights: str  # trained or random, said in every report
+    masked_lm: bool = False  # built with its masked-LM head (for /predict)
 
 
 SHAPES: tuple[Shape, ...] = (
@@ -38,6 +39,14 @@ SHAPES: tuple[Shape, ...] = (
     Shape("bert", "bert-base-uncased shape", "BertConfig", RANDOM_NOTE),
 )
 BY_KEY = {shape.key: shape for shape in SHAPES}
+#: /predict needs a masked-LM head: the distilbert shape as DistilBertForMaskedLM (bench/commands.py).
+MASKED_LM = Shape(
+    "distilbert-mlm",
+    "distilbert-base-uncased shape with its masked-LM head",
+    "DistilBertConfig",
+    RANDOM_NOTE,
+    masked_lm=True,
+)
 
 
 def cache_root() -> Path:
@@ -63,7 +72,7 @@ def model_dir(shape: Shape) -> Path:
     folder = (
         cache_root()
         / f"seed{SEED}-transformers-{transformers.__version__}"
-        / f"{shape.key}-base-uncased-shape"
+        / (f"{shape.key}-base-uncased-shape" if not shape.masked_lm else "distilbert-base-uncased-mlm-shape")
     )
     if not (folder / "config.json").is_file():
         _build(shape, folder)
@@ -73,14 +82,14 @@ def model_dir(shape: Shape) -> Path:
 def _build(shape: Shape, folder: Path) -> None:
     import torch
     import transformers
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
     bundled = bundled_model_path()
     if bundled is None:
         raise RuntimeError("the bundled model is not installed; its tokenizer is needed too")
     config = getattr(transformers, shape.config)()
     torch.manual_seed(SEED)
-    model = AutoModel.from_config(config)
+    model = (AutoModelForMaskedLM if shape.masked_lm else AutoModel).from_config(config)
     tokenizer = AutoTokenizer.from_pretrained(str(bundled))
     if tokenizer.vocab_size != config.vocab_size:
         raise RuntimeError(f"the bundled vocabulary ({tokenizer.vocab_size}) is not {shape.label}'s")
@@ -111,10 +120,36 @@ def load(shape: Shape, torch_threads: int | None = 1) -> LoadedModel:
     return load_model(spec(shape), torch_threads=torch_threads)
 
 
+def with_fast_path(model: LoadedModel, torch_threads: int | None = 1) -> tuple[LoadedModel | None, str]:
+    """The same model (weights and tokenizer shared, tokenizer lock too) with the ONNX Runtime fast
+    path required, as FAST_PATH=onnx gives the bot; its export is kept under ``cache_root()/onnx``.
+    Returns (None, why) when it cannot be used here."""
+    from dataclasses import replace
+
+    from bot.engine import fastpath
+    from bot.engine.errors import ModelUnavailable
+
+    fast = replace(model, fast=None)
+    try:
+        fastpath.attach(fast, "onnx", cache_dir=cache_root() / "onnx", threads=torch_threads)
+    except ModelUnavailable as exc:
+        return None, str(exc.params.get("detail", exc))
+    return fast, ""
+
+
 def describe(shape: Shape, model: LoadedModel) -> str:
     config: Any = model.model.config
     width = getattr(config, "hidden_size", None) or getattr(config, "dim", "?")
-    return (
+    fast = model.fast
+    weights = model.nbytes - (fast.nbytes if fast is not None else 0)
+    line = (
         f"{shape.key:<10} {shape.label}: {model.num_layers} layers x {model.num_heads} heads, {width} wide, "
-        f"{model.nbytes / 2**20:.0f} MiB of weights; {shape.weights}"
+        f"{weights / 2**20:.0f} MiB of weights; {shape.weights}"
     )
+    if fast is not None:
+        worst = max(fast.differences.values())
+        line += (
+            f"; ONNX Runtime: {'exported' if fast.exported else 'loaded'} and self-checked in "
+            f"{fast.seconds:.1f} s, largest difference from eager {worst:.1e}"
+        )
+    return line
