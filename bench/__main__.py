@@ -34,6 +34,7 @@ from bench.report import Target, ms, ratio, slope, table
 from bench.timing import load_average
 from bot import __version__
 from bot.engine.model import LoadedModel
+from bot.pool import limit_blas_threads
 from bot.settings import load_settings
 
 LENGTHS = (8, 32, 128, 512)
@@ -575,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     settings = load_settings()
+    # numpy's BLAS bounded as the bot's worker pool bounds it (bot/pool.py), for every section.
+    limit_blas_threads(settings.torch_threads)
     load_before = load_average()
 
     kind = "QUICK run: fewer repeats and requests, indicative only" if plan.quick else "full run"

@@ -73,6 +73,9 @@ EXPORT_LENGTH = 33  # the example the export traces; odd, so it matches no width
 RUNTIME_PACKAGES = ("onnxruntime", "onnx", "onnxscript")
 
 Arrays = tuple[np.ndarray, np.ndarray]
+# One export at a time: each takes both cores' worth of seconds anyway, and _quiet_export changes
+# process-wide logger levels that two overlapping exports would restore in the wrong order.
+_EXPORTING = threading.Lock()
 
 
 class FastPathFailed(Exception):
@@ -331,7 +334,7 @@ def _export(
             return torch.stack(out.attentions)[:, 0], torch.stack(out.hidden_states)[:, 0]
 
     seq = torch.export.Dim("seq", min=2, max=max_tokens)
-    with _quiet_export():
+    with _EXPORTING, _quiet_export():
         torch.onnx.export(
             Graph().eval(),
             tuple(example[k] for k in names),
