@@ -36,9 +36,11 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     lines: list[str] = []
     real_footer, real_header = panels.footer, panels.header
 
-    def footer(canvas: Any, start: int, notes: Any) -> None:
+    def footer(canvas: Any, start: int, notes: Any, *command: Any) -> None:
+        # panels.footer also takes the command that remakes the image (a command line, not a
+        # sentence in the reader's language), since main's merge: passed through, not collected.
         lines.extend(notes)
-        real_footer(canvas, start, notes)
+        real_footer(canvas, start, notes, *command)
 
     def header(canvas: Any, title: str, subtitle: Any) -> None:
         lines.extend([title, *subtitle])
