@@ -549,7 +549,9 @@ def targets(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and requests: minutes, not a quarter of an hour")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats and requests: minutes, not a quarter of an hour"
+    )
     parser.add_argument("--repeats", type=int, default=None, help="rounds per measurement at 8-32 tokens")
     parser.add_argument(
         "--shapes",
