@@ -18,9 +18,10 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY cogs ./cogs
-# The project itself (its own versions are pinned in pyproject), with the Korean morpheme analyser.
+# The project itself (its own versions are pinned in pyproject), with the Korean morpheme analyser and
+# the ONNX Runtime fast path (FAST_PATH=auto; its export is kept in DATA_DIR/onnx on the volume).
 # hadolint ignore=DL3013
-RUN pip install ".[korean]"
+RUN pip install ".[korean,fast]"
 ARG MODEL=distilbert-base-uncased
 RUN python -m bot fetch-model "${MODEL}"
 

@@ -381,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_arguments(args, settings)
         if hasattr(args, "out"):
             _image_path(args, "")
-        registry = registry_from_settings(settings)
+        registry = registry_from_settings(settings, fast=False)
         HANDLERS[command](registry, args, lang)
     except EngineError as exc:
         _fail(error_text(lang, exc), EXIT_BAD_INPUT)

@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.health import HealthReporter
 from bot.interactions import Inflight
 from bot.markup import NO_MENTIONS
-from bot.service import LensService
+from bot.service import LensService, freeze_start_up_objects
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
 from bot.translator import BertLensTranslator
@@ -86,6 +86,7 @@ class BertLens(commands.AutoShardedBot):
             if self.store is not None:
                 await self.store.start()
             await self.health.start()
+            freeze_start_up_objects()  # the model and libraries stay for good: keep them out of GC
         await self.sync_commands()
 
     def syncs_commands(self) -> bool:

@@ -25,6 +25,22 @@ T = TypeVar("T")
 _ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("bertlens_admitted", default=False)
 
 
+def limit_blas_threads(threads: int | None) -> None:
+    """Bound numpy's BLAS (OpenBLAS) to ``threads`` per call, as torch is bounded by TORCH_THREADS.
+
+    OpenBLAS keeps one process-wide pool sized to the cores and ``torch.set_num_threads`` does not
+    reach it, so each worker's float64 products (rollout, norms) fanned out over every core while the
+    other worker was busy too: rollout at 512 tokens took 253 ms of CPU with the default vs 124 ms
+    with one thread (docs/bench.md). threadpoolctl sets it at run time, after numpy is imported
+    (OPENBLAS_NUM_THREADS only counts before); it is the scikit-learn project's small, pure-Python
+    library for exactly this."""
+    if not threads:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 class Busy(Exception):
     """Every worker is occupied and the queue is full."""
 
@@ -47,6 +63,7 @@ class WorkerPool:
             initializer=set_torch_threads,
             initargs=(torch_threads,),
         )
+        limit_blas_threads(torch_threads)
         self.accepting = True
         self.started = time.monotonic()
         self.served = 0

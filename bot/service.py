@@ -5,8 +5,11 @@ through this class; none of them reaches into the engine.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
 
 from bot.engine import morphemes
 from bot.engine.lens import Lens
@@ -28,8 +31,9 @@ __all__ = ["Busy", "LensService", "ShuttingDown", "registry_from_settings"]
 log = logging.getLogger(__name__)
 
 
-def registry_from_settings(settings: Settings) -> ModelRegistry:
-    """The models the settings name (nothing is loaded yet)."""
+def registry_from_settings(settings: Settings, *, fast: bool = True) -> ModelRegistry:
+    """The models the settings name (nothing is loaded yet). ``fast=False``: eager transformers
+    whatever FAST_PATH says (the command line: one forward pass never repays opening a session)."""
     return ModelRegistry(
         settings.models,
         memory_mb=settings.model_memory_mb,
@@ -37,7 +41,18 @@ def registry_from_settings(settings: Settings) -> ModelRegistry:
         max_tokens=settings.max_tokens,
         cache_mb=settings.cache_mb,
         torch_threads=settings.torch_threads,
+        fast_path=settings.fast_path if fast else "off",
+        fast_dir=Path(settings.data_dir) / "onnx",
     )
+
+
+def freeze_start_up_objects() -> None:
+    """Exempt everything alive now (torch's, transformers' and the model's ~0.5 million start-up
+    objects) from later garbage collections: a full collection over them took ~250 ms and holds the
+    GIL, so the event loop stalled that long whenever one fell due (docs/bench.md). Called once the
+    service is ready. No collection first: it would cost the same ~250 ms of cold start, and what
+    start-up garbage it would free is a one-off few objects kept for good."""
+    gc.freeze()
 
 
 class LensService(WorkerPool):
@@ -65,10 +80,15 @@ class LensService(WorkerPool):
     async def start(self) -> None:
         """Load the default model in the pool (never on the event loop) before users arrive; a default
         that cannot load stops the start-up with its reason. The Korean analyser, when installed, too:
-        loading it later would hold up the first Korean request by seconds."""
-        await self.run(self.models.lens)
+        loading it later would hold up the first Korean request by seconds. The two load side by side
+        in two workers (the analyser took 0.7 s of a 5.4 s cold start after the model, docs/bench.md);
+        the model's failure is raised once both are done."""
+        jobs: list[Awaitable[object]] = [self.run(self.models.lens)]
         if morphemes.available():
-            await self.run(morphemes.warm_up)
+            jobs.append(self.run(morphemes.warm_up))
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):  # the model's first
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     @property
     def lens(self) -> Lens:

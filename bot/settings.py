@@ -89,6 +89,16 @@ def url(*schemes: str) -> Parser:
     return parse
 
 
+FAST_PATHS = ("auto", "onnx", "off")  # bot/engine/fastpath.MODES (not imported: it needs numpy)
+
+
+def fast_path(raw: str) -> str:
+    mode = raw.lower()
+    if mode not in FAST_PATHS:
+        raise ValueError(f"must be one of {', '.join(FAST_PATHS)}, got {raw!r}")
+    return mode
+
+
 def log_level(raw: str) -> str:
     level = raw.upper()
     if level not in LOG_LEVELS:
@@ -157,7 +167,13 @@ ROWS: tuple[Setting, ...] = (
         "Memory for loaded models, MiB; the least recently used is unloaded beyond it.",
     ),
     Setting("MAX_CHARS", whole(10, 4000), DEFAULT_MAX_CHARS, "Longest sentence accepted, in characters."),
-    Setting("MAX_TOKENS", whole(8, 512), DEFAULT_MAX_TOKENS, "Longest sentence accepted, in tokens."),
+    Setting(
+        "MAX_TOKENS",
+        whole(8, 512),
+        DEFAULT_MAX_TOKENS,
+        "Longest sentence accepted, in tokens (8-512); a model with fewer positions "
+        "(max_position_embeddings, less RoBERTa's 2) caps it lower.",
+    ),
     Setting(
         "WORKERS",
         whole(1, 64),
@@ -171,6 +187,18 @@ ROWS: tuple[Setting, ...] = (
         # contention.
         lambda values: max(1, CPUS // values["workers"]),
         "Torch intra-op threads per forward pass (default: cores / WORKERS).",
+    ),
+    Setting(
+        "FAST_PATH",
+        fast_path,
+        "auto",
+        # bot/engine/fastpath.py. auto: ONNX Runtime when `bertlens[fast]` is installed, the
+        # architecture is a checked one and the self-check against eager transformers passes (every
+        # attention weight and hidden state within 2e-4 at 8, 33 and 130 tokens), else eager with one
+        # WARNING saying why; onnx: the same, but a failure stops the start-up; off: eager only. The
+        # export is kept in DATA_DIR/onnx/ (seconds once per model; later starts load it). The bot
+        # only: the command line always runs eager (one forward pass never repays a session).
+        "Forward pass through ONNX Runtime: auto (when installed and checked), onnx (required) or off.",
     ),
     Setting("QUEUE_LIMIT", whole(1, 10_000), 8, "Requests that may wait for a worker before 'busy'."),
     Setting("CACHE_MB", whole(0, 1_000_000), DEFAULT_CACHE_MB, "Memory for cached forward passes, MiB."),
@@ -248,6 +276,7 @@ class Settings:
     max_tokens: int = DEFAULTS["max_tokens"]
     workers: int = DEFAULTS["workers"]
     torch_threads: int = DEFAULTS["torch_threads"]
+    fast_path: str = DEFAULTS["fast_path"]
     queue_limit: int = DEFAULTS["queue_limit"]
     cache_mb: int = DEFAULTS["cache_mb"]
     cooldown_rate: int = DEFAULTS["cooldown_rate"]

@@ -28,7 +28,7 @@ def test_defaults(tmp_path):
     assert s.workers == max(1, min(cpus, 4))
     assert s.torch_threads == max(1, cpus // s.workers)
     assert (s.queue_limit, s.cache_mb, s.cooldown_rate, s.cooldown_seconds) == (8, 256, 5, 30.0)
-    assert (s.view_timeout, s.view_anyone, s.max_chars, s.max_tokens) == (600.0, False, 500, 128)
+    assert (s.view_timeout, s.view_anyone, s.max_chars, s.max_tokens) == (600.0, False, 500, 512)
     assert s.log_level == "INFO" and s.sync_commands is True
     assert s.discord_api_base is None and s.discord_gateway_url is None
     assert s.shard_count is None and s.shard_ids is None
@@ -194,3 +194,19 @@ def test_env_example_is_valid_and_lists_every_setting():
     for field in fields(Settings):
         name = field.name.upper()
         assert f"\n{name}=" in text or f"\n# {name}=" in text, field.name
+
+
+def test_fast_path_is_auto_by_default_and_checked(tmp_path):
+    assert load_settings({}, dotenv_path=tmp_path / "none.env").fast_path == "auto"
+    assert load_settings({"FAST_PATH": "ONNX"}, dotenv_path=tmp_path / "none.env").fast_path == "onnx"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"FAST_PATH": "fast"}, dotenv_path=tmp_path / "none.env")
+    assert str(info.value) == "Settings problem: FAST_PATH must be one of auto, onnx, off, got 'fast'."
+
+
+def test_the_command_line_runs_eager_whatever_fast_path_says(tmp_path):
+    from bot.service import registry_from_settings
+
+    settings = load_settings({"FAST_PATH": "onnx", "DATA_DIR": str(tmp_path)}, dotenv_path=tmp_path / "x")
+    assert registry_from_settings(settings).fast_path == "onnx"
+    assert registry_from_settings(settings, fast=False).fast_path == "off"

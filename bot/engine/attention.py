@@ -190,7 +190,7 @@ def word_rollout(
 ) -> WordAttention:
     """The word's rollout row after each layer, shaped like a WordAttention (heads are always mixed)."""
     columns = keep_columns(analysis.sentence, hide_special)
-    rolled = rollout(analysis.attentions)[:, list(span.token_indices), :].mean(axis=1)[:, columns]
+    rolled = analysis.rollout()[:, list(span.token_indices), :].mean(axis=1)[:, columns]
     if hide_special:
         rolled = renormalise(rolled)
     rows = rolled.astype(np.float32)

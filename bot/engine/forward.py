@@ -32,7 +32,23 @@ class Analysis:
 
     @property
     def nbytes(self) -> int:
-        return int(self.attentions.nbytes + self.hidden_states.nbytes)
+        # The rollout is counted from the start (float64 [layer, token, token]: 1/6 of the attentions
+        # with 12 heads) so the forward-pass cache's bound holds once a page has computed it.
+        layers, _, tokens, _ = self.attentions.shape
+        return int(self.attentions.nbytes + self.hidden_states.nbytes + layers * tokens * tokens * 8)
+
+    def rollout(self) -> np.ndarray:
+        """``attention.rollout`` of this pass, computed on first use and kept: it multiplies token x
+        token matrices per layer (cubic: 45-340 ms at 512 tokens), and paging asks for it again on
+        every page of the rollout view. Two threads may compute it at once; both get equal arrays."""
+        kept = self.__dict__.get("_rollout")
+        if kept is None:
+            from bot.engine.attention import rollout
+
+            kept = rollout(self.attentions)
+            kept.setflags(write=False)
+            object.__setattr__(self, "_rollout", kept)  # frozen dataclass: a cache, not a field
+        return kept
 
 
 def analyse(

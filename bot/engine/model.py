@@ -14,7 +14,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,8 @@ class LoadedModel:
     family: TokenizerFamily = field(init=False, repr=False)
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _forward_args: frozenset[str] = field(default=frozenset(), repr=False)
+    # The ONNX Runtime fast path (bot/engine/fastpath.py) when FAST_PATH gave it one; None: eager only.
+    fast: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.family = describe(self.tokenizer)
@@ -74,12 +76,27 @@ class LoadedModel:
         with self.tokenizer_lock:
             yield self.tokenizer
 
-    def forward(self, encoded: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def forward_args(self) -> frozenset[str]:
+        """The inputs this architecture's forward accepts."""
+        return self._forward_args
+
+    def forward(self, encoded: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """Run the model on one tokenized batch of size 1.
 
         Returns ``(attentions, hidden_states)`` as float32 arrays shaped ``[layer, head, from, to]``
-        and ``[layer 0..L, token, dim]`` (index 0 is the embedding output).
+        and ``[layer 0..L, token, dim]`` (index 0 is the embedding output). Through the fast path
+        when the model has one and the inputs are what it was checked for, else eager transformers.
         """
+        if self.fast is not None:
+            inputs = {k: v for k, v in encoded.items() if k in self._forward_args}
+            out = self.fast.run(inputs)
+            if out is not None:
+                return out
+        return self.forward_eager(encoded)
+
+    def forward_eager(self, encoded: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """``forward`` through eager transformers: the reference every fast path is checked against."""
         import torch
 
         inputs = {k: v for k, v in encoded.items() if k in self._forward_args}
@@ -269,9 +286,24 @@ def from_objects(
         model=model,
         num_layers=int(layers),
         num_heads=int(heads),
-        max_positions=int(getattr(config, "max_position_embeddings", 512) or 512),
+        max_positions=_usable_positions(config),
         head=head,
     )
+
+
+# Position ids start after the padding id in these (roberta-base: 514 embeddings, 512 tokens).
+_OFFSET_POSITIONS = frozenset(
+    {"roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "mpnet", "longformer"}
+)
+
+
+def _usable_positions(config: Any) -> int:
+    """The longest input the model can take: its position embeddings, less the offset of families
+    whose positions start after the padding id (MAX_TOKENS is capped by this, tokens.encode)."""
+    positions = int(getattr(config, "max_position_embeddings", 512) or 512)
+    if getattr(config, "model_type", "") in _OFFSET_POSITIONS:
+        positions -= int(getattr(config, "pad_token_id", 1) or 0) + 1
+    return positions
 
 
 def _load_bundled(*, tokenizer_only: bool = False) -> Any:

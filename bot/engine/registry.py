@@ -8,6 +8,7 @@ alone (no weights) are kept separately, so comparing many models' tokens stays c
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -47,6 +48,8 @@ class ModelRegistry:
         load: Callable[[str], LoadedModel] | None = None,
         load_tokens: Callable[[str], Tokenizing] | None = None,
         retry_seconds: float = RETRY_SECONDS,
+        fast_path: str = "off",
+        fast_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if not names:
             raise ValueError("a registry needs at least one model name")
@@ -55,7 +58,12 @@ class ModelRegistry:
         self.max_tokens = max_tokens
         self.analyses = AnalysisCache(cache_mb * MIB)
         # Through the module, so a test may stand in for the loader.
-        self._load = load or (lambda name: models.load_model(name, torch_threads=torch_threads))
+        self._load_model = load or (lambda name: models.load_model(name, torch_threads=torch_threads))
+        # FAST_PATH (bot/engine/fastpath.py): the fast path is set up where the model loads, in the
+        # same worker thread, so an export or a failed self-check never reaches the event loop.
+        self.fast_path = fast_path
+        self._fast_dir = fast_dir
+        self._torch_threads = torch_threads
         self._load_tokens = load_tokens or (lambda name: models.load_tokenizer(name))
         self._retry_seconds = retry_seconds
         # The newest model is kept even when it alone is over the budget: reloading it for every
@@ -123,6 +131,14 @@ class ModelRegistry:
             ModelInfo(name, lens.model if (lens := self._lenses.peek(name)) else None, failures.get(name))
             for name in self.names
         ]
+
+    def _load(self, name: str) -> LoadedModel:
+        loaded = self._load_model(name)
+        if self.fast_path != "off" and loaded.fast is None:
+            from bot.engine import fastpath
+
+            fastpath.attach(loaded, self.fast_path, cache_dir=self._fast_dir, threads=self._torch_threads)
+        return loaded
 
     def _build(self, name: str) -> Lens:
         return Lens(

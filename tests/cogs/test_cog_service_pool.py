@@ -73,3 +73,36 @@ async def test_a_request_admitted_before_shutdown_is_finished(service):
         assert await service.run(lambda: "done") == "done"
     with pytest.raises(ShuttingDown):
         await service.run(lambda: None)
+
+
+def test_the_pool_bounds_numpys_blas_threads_like_torchs(lens: Lens):
+    """OpenBLAS's pool is process-wide and torch's setting does not reach it: the pool bounds it, so
+    two workers' float64 products (rollout, norms) do not each fan out over every core."""
+    from threadpoolctl import threadpool_info
+
+    pool = LensService(lens, workers=2, queue_limit=1, torch_threads=1)
+    try:
+        blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+        assert blas, "numpy is linked against a BLAS threadpoolctl can see"
+        assert all(info["num_threads"] == 1 for info in blas)
+    finally:
+        pool.close()
+        pool.executor.shutdown(wait=True)
+
+
+async def test_start_loads_the_model_and_the_korean_analyser_side_by_side(lens: Lens, monkeypatch):
+    """With two workers the Korean analyser warms up while the model loads, not after it."""
+    from bot.engine import morphemes
+
+    both = threading.Barrier(2, timeout=10)
+    service = LensService(lens, workers=2, queue_limit=1)
+    monkeypatch.setattr(morphemes, "available", lambda: True)
+    monkeypatch.setattr(morphemes, "warm_up", lambda: both.wait() >= 0)
+    real = service.models.lens
+    monkeypatch.setattr(service.models, "lens", lambda *a: (both.wait(), real(*a))[1])
+    try:
+        await asyncio.wait_for(service.start(), timeout=20)  # a sequential start would break the barrier
+        assert service.lens is lens
+    finally:
+        service.close()
+        service.executor.shutdown(wait=True)

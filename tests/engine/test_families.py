@@ -153,3 +153,18 @@ def test_every_family_renders_with_its_own_specials_named(family_model, name):
 
     label = captions.specials("en", True, True, result.analysis.sentence)
     assert label.startswith(result.analysis.sentence.family.framing)
+
+
+@pytest.mark.parametrize("name", families.FAMILIES)
+def test_the_token_limit_is_what_the_positions_allow(family_model, name):
+    """MAX_TOKENS (512 by default) is capped by the model's positions: RoBERTa-style positions start
+    after the padding id, so 130 embeddings take 128 tokens. A longer text is refused, not crashed on.
+    RANDOM weights."""
+    from bot.engine.errors import TextTooLong
+
+    lm = family_model(name)
+    assert lm.max_positions == families.MAX_TOKENS
+    lens = Lens(lm, max_chars=4000, max_tokens=512)
+    with pytest.raises(TextTooLong) as info:
+        lens.analyse("word " * 300)
+    assert info.value.params["limit"] == families.MAX_TOKENS

@@ -82,3 +82,25 @@ def test_cli_rollout_json(cli, lens):
     assert data["values"] == "rollout" and data["view"] == "rollout"
     expected = reference_rollout(lens.analyse(SEED_B).attentions)[:, 5, :]
     np.testing.assert_allclose(np.array(data["attention"]), expected, atol=1e-6)
+
+
+def test_rollout_computed_once_per_analysis(lens, monkeypatch):
+    """Paging the rollout view (layer, specials) reuses the pass's rollout instead of recomputing it."""
+    import bot.engine.attention as attention
+
+    calls = []
+
+    def counted(attentions):
+        calls.append(attentions.shape)
+        return rollout(attentions)
+
+    monkeypatch.setattr(attention, "rollout", counted)
+    query = AttentionQuery("apple", view="rollout")
+    first = lens.attention(SEED_B, query)
+    for change in ({"layer": 2}, {"hide_special": True}, {"layer": 4, "hide_special": True}):
+        lens.attention(SEED_B, AttentionQuery("apple", view="rollout", **change))
+    assert len(calls) == 1
+    again = lens.attention(SEED_B, query)
+    np.testing.assert_array_equal(again.word.rows, first.word.rows)
+    with pytest.raises(ValueError):  # shared by every page: nobody may change it
+        lens.analyse(SEED_B).rollout()[0, 0, 0] = 1.0

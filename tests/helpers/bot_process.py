@@ -103,6 +103,9 @@ class BotProcess:
             TOKENIZERS_PARALLELISM="false",
             PYTHONUNBUFFERED="1",
             MPLBACKEND="Agg",
+            # The scenarios are about the bot, not the forward pass: an export per started bot would
+            # cost each one seconds (tests/engine/test_fastpath.py covers the fast path).
+            FAST_PATH=self.settings.get("FAST_PATH", "off"),
             # The checkout's bot, also where the project is not installed in the venv.
             PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
         )
