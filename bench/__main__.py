@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import platform
 import statistics
@@ -28,6 +29,7 @@ import torch
 import transformers
 
 from bench import commands, memory, report, shapes
+from bench import settings as settings_bench
 from bench.latency import MAX_CHARS, MAX_TOKENS, STEPS, LengthResult, measure_length, pages
 from bench.load import BURST, BurstResult, measure_bursts
 from bench.report import Target, ms, ratio, slope, table
@@ -49,6 +51,7 @@ BURST_SHARE = 0.90
 LOOP_LAG = 0.050
 RSS_GROWTH = 0.05
 COLD_START = 5.0
+SETTINGS_SHARE = 0.001  # a settings read must be noise next to the request it precedes
 GROWTH_REQUESTS = 1000
 RUNNERS = ("eager", "onnx")
 
@@ -210,6 +213,33 @@ def growth_section(results: list[LengthResult]) -> None:
         "  multiplies token x token matrices per layer (cubic) once per forward pass and keeps them, so\n"
         "  its pages after the first reuse them ('analyse' column: a page less its drawing)."
     )
+
+
+def settings_section(lengths: list[LengthResult]) -> list[Target]:
+    """A server's settings read as a command reads them, against the shortest /attention request."""
+    section("Server settings on a command's hot path (SQLite store; read from memory, database up and gone)")
+    logging.getLogger("bertlens").setLevel(logging.ERROR)  # the outage warnings are expected here
+    try:
+        read = settings_bench.measure_settings_read()
+    finally:
+        logging.getLogger("bertlens").setLevel(logging.NOTSET)
+    first = min((r for r in lengths if r.tokens == min(LENGTHS)), key=lambda r: r.ms("first"), default=None)
+    first_ms = first.ms("first") if first is not None else float("nan")
+    where = f"{first.shape}, {first.tokens} tok" if first is not None else ""
+    print(
+        f"  one read: {read.up_us:.2f} us with the database up, {read.down_us:.2f} us with it gone "
+        f"(both return the saved language {read.language!r}); the fastest first /attention: {first_ms:.1f} ms"
+    )
+    return [
+        Target(
+            f"settings read / first request, database {state}",
+            where,
+            ratio(us / 1000, first_ms),
+            SETTINGS_SHARE,
+            at_most=True,
+        )
+        for state, us in (("up", read.up_us), ("gone", read.down_us))
+    ]
 
 
 def commands_section(
@@ -612,13 +642,14 @@ def main(argv: list[str] | None = None) -> int:
     length_results = latency_section(plan, loaded, settings.cache_mb)
     growth_section(length_results)
     commands_section(plan, loaded, settings.torch_threads, settings.cache_mb)
+    settings_targets = settings_section(length_results)
     bursts = burst_section(plan, loaded, settings.workers, settings.torch_threads, settings.cache_mb)
     del loaded  # memory and cold start run in fresh processes
     _, growth, _ = memory_section(plan)
     cold, gc_seconds = cold_start_section(plan)
 
     section("Targets (ratios within this run; medians of repeated runs)")
-    checked = targets(length_results, bursts, growth, cold, gc_seconds, plan.quick)
+    checked = targets(length_results, bursts, growth, cold, gc_seconds, plan.quick) + settings_targets
     width = max(len(t.name) for t in checked)
     for target in checked:
         print(target.line(width))

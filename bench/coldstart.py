@@ -68,7 +68,7 @@ def main(launched: float) -> dict[str, float]:
             stamps.setdefault("model loaded", time.time())
             return loaded
 
-        service.models.lens = timed_load  # type: ignore[method-assign]
+        service.models.lens = timed_load  # type: ignore[method-assign,assignment]
         try:
             await service.start()  # the Korean analyser warms up beside the model (two workers)
             freeze_start_up_objects()  # as the client's setup_hook does once the service is ready
