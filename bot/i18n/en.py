@@ -323,7 +323,7 @@ STRINGS: dict[str, str] = {
     "img.grid.note": "Rows of {word} are outlined in every thumbnail. Rows attend to columns.",
     "img.grid.alt": "All {count} attention heads of {model} for {sentence!r}.",
     "img.compare.title": "Same word, different context: {word}",
-    "img.compare.same_ids": "Token id {ids} in both sentences: the same token embedding; only position and context make the vectors differ.",
+    "img.compare.same_ids": "Token id {ids} in both: one token embedding; only position and context set the vectors apart.",
     "img.compare.diff_ids": "Token ids differ: {a} vs {b}.",
     "img.compare.lesson": "Cosine similarity of the two {word} vectors: {first:.2f} after the embedding layer (token and "
     "position embeddings, not yet any context), {last:.2f} after layer {layers}.",

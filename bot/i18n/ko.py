@@ -316,7 +316,7 @@ STRINGS: dict[str, str] = {
     "img.grid.note": "모든 칸에서 {word}의 행에 테두리를 쳤습니다. 각 행이 열에 주목합니다.",
     "img.grid.alt": "{model}의 어텐션 헤드 {count}개 전체: {sentence!r}.",
     "img.compare.title": "같은 단어, 다른 문맥: {word}",
-    "img.compare.same_ids": "두 문장 모두 토큰 id {ids}: 토큰 임베딩이 같고, 벡터를 다르게 만드는 것은 위치와 문맥뿐입니다.",
+    "img.compare.same_ids": "두 문장 모두 토큰 id {ids}: 임베딩은 같고, 벡터를 가르는 것은 위치와 문맥뿐입니다.",
     "img.compare.diff_ids": "토큰 id가 다릅니다: {a} / {b}.",
     "img.compare.lesson": "두 {word} 벡터의 코사인 유사도: 임베딩 층 직후(토큰과 위치 임베딩, 아직 문맥 없음) {first:.2f}, {layers}번 레이어 뒤 {last:.2f}.",
     "img.compare.what": "문장마다 word 보기: {heads} · {specials}",

@@ -91,7 +91,7 @@ def test_compare_renders_a_real_png(lens, hide, notes):
     assert_real_picture(image)
     assert image.filename == "bertlens-compare.png"
     assert "6207" in image.alt_text
-    assert any("Token id 6207 in both sentences" in line for line in notes)
+    assert any("Token id 6207 in both:" in line for line in notes)
 
 
 @pytest.mark.parametrize("view", VIEWS)
