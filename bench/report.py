@@ -17,7 +17,7 @@ class Target:
     value: float
     limit: float
     at_most: bool
-    unit: str = "x"  # "x" ratio, "%" share (value and limit as fractions), "ms", "s"
+    unit: str = "x"  # "x" ratio, "%" share (value and limit as fractions), "ms", "s", "us"
     note: str = ""
 
     @property
@@ -50,6 +50,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
     if unit == "s":
         return f"{value:.2f} s"
+    if unit == "us":
+        return f"{value:.2f} us"
     return f"{value:g}{unit}"
 
 

@@ -33,6 +33,7 @@ def test_formats() -> None:
     assert fmt(4.25, "ms") == "4.2 ms"
     assert fmt(42.4, "ms") == "42 ms"
     assert fmt(math.nan, "s") == "n/a"
+    assert fmt(0.0995, "us") == "0.10 us"
 
 
 def test_ratio_guards() -> None:
