@@ -50,3 +50,12 @@ def test_the_readme_test_command_is_what_ci_runs():
     install, run = command.split(" && ")
     assert "pip install --quiet -e '.[dev]'" in ci and install == "pip install -e '.[dev]'"
     assert f"\n{run}\n" in ci
+
+
+def test_the_readme_installs_torch_as_ci_does():
+    """The CPU build from PyTorch's index, in the set-up command and in CI alike (a bare torch
+    requirement pulls the CUDA build on Linux)."""
+    (setup,) = re.findall(r"\*\*Set up and try it offline\*\*.*?```bash\n(.+?)\n```", README, re.S)
+    (torch,) = re.findall(r"pip install (torch==\S+ --extra-index-url \S+)", setup)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"pip install --quiet {torch}" in ci
