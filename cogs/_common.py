@@ -9,12 +9,18 @@ from typing import Any
 
 from discord import app_commands
 
+from bot.engine.query import ANIMATIONS, VIEWS
 from bot.limits import CHOICE_NAME, OPTION_STRING
 from bot.text import clip
+from bot.translator import text
 
 # The text options are declared as long as Discord allows; each cog then lowers them to MAX_CHARS.
 Sentence = app_commands.Range[str, 1, OPTION_STRING]
 Word = app_commands.Range[str, 1, 100]
+# /attention's view option and the server default in /settings offer the same views.
+VIEW_CHOICES = [
+    app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in (*VIEWS, *ANIMATIONS)
+]
 
 
 def cooldown(interaction: Any) -> app_commands.Cooldown | None:

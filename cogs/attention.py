@@ -10,22 +10,27 @@ from discord.ext import commands
 
 from bot.embeds import animation_embed, attention_embed, image_file
 from bot.engine.folding import fold_word
-from bot.engine.query import ANIMATIONS, VALUES, VIEWS, AttentionQuery, animation_query
+from bot.engine.query import VALUES, AttentionQuery, animation_query
 from bot.engine.suggestions import word_suggestions
 from bot.interactions import analysis_reply, send
 from bot.limits import CHOICES
 from bot.preferences import preferences
 from bot.translator import text
 from bot.views import ITEMS, PagingView, Shape, first_state
-from cogs._common import Sentence, Word, chosen_model, limit_length, model_choices, per_user_cooldown
+from cogs._common import (
+    VIEW_CHOICES,
+    Sentence,
+    Word,
+    chosen_model,
+    limit_length,
+    model_choices,
+    per_user_cooldown,
+)
 
 if TYPE_CHECKING:
     from bot.client import BertLens
 
 # The still views, then every layer in turn as an animated GIF (the word view, and the matrix).
-VIEW_CHOICES = [
-    app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in (*VIEWS, *ANIMATIONS)
-]
 VALUE_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VALUES]
 
 

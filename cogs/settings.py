@@ -16,13 +16,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR
-from bot.engine.query import VIEWS
 from bot.i18n import language, t
 from bot.interactions import send
 from bot.preferences import server_settings
 from bot.store import StoreUnavailable
 from bot.translator import text
-from cogs._common import chosen_model, model_choices
+from cogs._common import VIEW_CHOICES, chosen_model, model_choices
 
 if TYPE_CHECKING:
     from bot.client import BertLens
@@ -40,7 +39,6 @@ ANSWERABLE = (
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=text(f"choice.language.{code}"), value=code) for code in ("auto", "ko", "en")
 ]
-VIEW_CHOICES = [app_commands.Choice(name=text(f"choice.{name}"), value=name) for name in VIEWS]
 CHANNEL_ACTIONS = [
     app_commands.Choice(name=text(f"choice.channels.{action}"), value=action)
     for action in ("add", "remove", "clear")

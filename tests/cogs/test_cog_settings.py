@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 import pytest
+from PIL import Image as PILImage
 
 from bot.i18n import EN, KO, t
 from tests.helpers.doubles import assert_no_mentions, command_interaction, dispatch
@@ -157,3 +160,16 @@ async def test_show_in_korean_lists_every_setting(make_bot, store):
         "channels",
     ):
         assert t(KO, f"settings.field.{key}") in names
+
+
+async def test_a_server_default_view_may_be_an_animation(make_bot, store):
+    bot = await make_bot(store=store)
+    await settings_command(bot, "set", view="animation")
+    assert store.settings.get(GUILD).view == "animation"
+    reply = (await attention(bot)).only_send()
+    (sent,) = reply.files
+    assert sent.filename.endswith(".gif") and reply.embed.image.url == f"attachment://{sent.filename}"
+    assert PILImage.open(io.BytesIO(sent.data)).n_frames == 6  # one frame per layer of the bundled model
+    # A member's own view still wins.
+    (still,) = (await attention(bot, view="matrix")).only_send().files
+    assert still.filename.endswith(".png")
