@@ -192,3 +192,12 @@ def test_token_table_aligns_columns_in_both_languages(lens, lang):
         items=t(lang, "tok.shared.item", id=6207, token="apple", where="1, 2"),
         compare="/compare",
     )
+
+
+@pytest.mark.parametrize("lang", [EN, KO])
+def test_help_names_the_buttons_as_they_are_labelled(lang):
+    body = t(lang, "help.body")
+    for key in ("button.norms", "button.occlusion"):
+        assert f"**{t(lang, key)}**" in body, key
+    for command in ("/tokenize", "/attention", "/compare", "/quiz", "/predict", "/settings"):
+        assert f"**{command}**" in body, command

