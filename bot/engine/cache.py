@@ -3,7 +3,9 @@ key share one computation ("single flight"). Forward passes and loaded models ar
 
 Sizes, not entry counts: a 128-token forward pass weighs ~100x a 12-token one, and bert-base weighs
 ~7x all-MiniLM-L6-v2. A value larger than the whole budget is returned but not kept (or, with
-``keep_oversized``, kept alone: everything else is evicted).
+``keep_oversized``, kept alone: everything else is evicted). With ``together``, entries of one group
+(a sentence's forward pass and the norms derived from it) never evict each other: storing one may
+leave the cache over budget by the rest of its group rather than throw out what it was made from.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ class SizedLRU(Generic[K, V]):
         *,
         on_evict: Callable[[K, V], None] | None = None,
         keep_oversized: bool = False,
+        together: Callable[[K], Hashable] | None = None,
     ) -> None:
         self.max_bytes = max_bytes
         self._keep_oversized = keep_oversized
+        self._together = together
         self._size = size
         self._on_evict = on_evict
         self._entries: OrderedDict[K, V] = OrderedDict()
@@ -102,8 +106,13 @@ class SizedLRU(Generic[K, V]):
                 return
             self._entries[key] = value
             self._bytes += size
-            while self._bytes > self.max_bytes and len(self._entries) > 1:
-                old_key, old = self._entries.popitem(last=False)
+            together = self._together or (lambda k: k)  # without groups, each key is its own
+            group = together(key)
+            while self._bytes > self.max_bytes:
+                old_key = next((k for k in self._entries if together(k) != group), None)
+                if old_key is None:
+                    break  # only this entry (and its group) left: kept over budget
+                old = self._entries.pop(old_key)
                 self._bytes -= self._size(old)
                 evicted.append((old_key, old))
         self._evicted(evicted)

@@ -181,3 +181,35 @@ def test_zero_cache_still_answers(counted):
     assert lens.analyse(SEED_A).sentence.text == SEED_A
     assert lens.analyse(SEED_A).sentence.text == SEED_A
     assert len(counted.calls) == 2 and len(lens.cache) == 0
+
+
+def test_a_sentence_s_norms_never_evict_the_pass_they_were_computed_from():
+    """At 512 tokens bert-base's forward pass (~190 MiB) and its norms (~160 MiB) together exceed
+    CACHE_MB=256: the pair is kept over budget (other sentences go first), so paging between weights
+    and norms does not run the model again."""
+    cache = AnalysisCache(max_bytes=300)
+
+    def entry(size):
+        return SimpleNamespace(nbytes=size)
+
+    cache.get_or_compute(("m", "other"), lambda: entry(50))
+    cache.get_or_compute(("m", "long"), lambda: entry(190))
+    cache.get_or_compute(("m", "long", "norms"), lambda: entry(160))
+    assert set(cache._entries) == {("m", "long"), ("m", "long", "norms")}  # the other sentence went
+    assert cache.nbytes == 350  # over budget by the pair, not by anything else
+    cache.get_or_compute(("m", "next"), lambda: entry(100))  # another sentence: least recent first
+    assert set(cache._entries) == {("m", "long", "norms"), ("m", "next")} and cache.nbytes == 260
+
+
+def test_paging_between_weights_and_norms_runs_the_model_once_in_a_cache_too_small_for_both(counted):
+    """The bundled model's real pass and norms in a cache smaller than the two together."""
+    lens = Lens(counted.model, cache_mb=1)
+    text = " ".join(["apple"] * 80)
+    both = lens.analyse(text).nbytes + lens.norms(text).nbytes
+    lens.cache.max_bytes = both - 1
+    lens.cache.clear()
+    calls = len(counted.calls)
+    for _ in range(3):
+        lens.attention(text, AttentionQuery("apple", values="weights"))
+        lens.attention(text, AttentionQuery("apple", values="norms"))
+    assert len(counted.calls) == calls + 1
