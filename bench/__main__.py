@@ -588,8 +588,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="rounds per measurement at 8-32 tokens")
     parser.add_argument(
         "--shapes",
-        default=",".join(shape.key for shape in shapes.SHAPES),
-        help="comma-separated: " + ", ".join(shape.key for shape in shapes.SHAPES),
+        default=None,
+        help="comma-separated: "
+        + ", ".join(shape.key for shape in shapes.SHAPES)
+        + " (default: all; with --quick, bundled: a run of about a minute)",
     )
     parser.add_argument(
         "--runners",
@@ -597,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated forward-pass runners: eager (the reference) and onnx (the fast path)",
     )
     args = parser.parse_args(argv)
+    if args.shapes is None:
+        args.shapes = "bundled" if args.quick else ",".join(shape.key for shape in shapes.SHAPES)
     unknown = [key for key in args.shapes.split(",") if key not in shapes.BY_KEY]
     if unknown:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
