@@ -5,7 +5,11 @@ first request (empty cache, so its forward pass is counted) over /attention's fi
 * ``occlusion``: "Does it matter?" (``Lens.occlusion_png``): one more forward pass per token taken out;
 * ``predict``: /predict (``Lens.predictions_png``): fill-mask and the logit lens, on a model with a
   masked-LM head (the distilbert shape built as ``DistilBertForMaskedLM``, random weights), with the
-  target word replaced by the mask token so the text keeps its length.
+  target word replaced by the mask token so the text keeps its length;
+* ``animation``: /attention ``view:animation`` (``Lens.animation_gif``): the word view for every layer
+  as GIF frames, from the same forward pass;
+* ``quiz``: /quiz's question (``Lens.quiz``: candidates and answer from /attention's rows); its reveal
+  draws /attention's heatmap, so costs what /attention does.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from bot.engine.model import LoadedModel
 from bot.engine.query import AttentionQuery
 
 REFERENCE = "attention"
-COMMANDS = ("norms", "occlusion", "predict")
+COMMANDS = ("norms", "occlusion", "predict", "animation", "quiz")
 PREDICT_TOP = 5
 
 
@@ -86,6 +90,8 @@ def measure_commands(
         REFERENCE: fresh(lambda: lens.attention_png(text, query)),
         "norms": fresh(lambda: lens.attention_png(text, replace(query, values="norms"))),
         "occlusion": fresh(lambda: lens.occlusion_png(text, query)),
+        "animation": fresh(lambda: lens.animation_gif(text, replace(query, animate=True))),
+        "quiz": fresh(lambda: lens.quiz(text, TARGET)),
     }
     if model.head is not None and mask:
         masked_text = masked(text, mask)

@@ -43,5 +43,5 @@ def test_ratios_to_attention_and_table_rows():
     assert math.isnan(result.over_attention("predict"))  # no masked-LM head: not measured
     (row,) = rows([result])
     assert row[:4] == ["bert", "32", "3", "200"]
-    assert row[4:] == ["300 (1.50x)", "600 (3.00x)", "-"]
+    assert row[4:] == ["300 (1.50x)", "600 (3.00x)", "-", "-", "-"]  # predict, animation, quiz
     assert len(row) == 4 + len(COMMANDS)
