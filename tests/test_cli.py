@@ -166,19 +166,9 @@ def test_occlusion_text_json_and_chart(cli, lens):
     ],
     ids=["attention", "norms-matrix", "grid", "occlusion", "compare"],
 )
-def test_the_command_printed_on_an_image_makes_that_image_again(cli, lens, render, monkeypatch):
-    from bot.engine.render import panels
-
-    printed: list[str] = []
-    real_footer = panels.footer
-
-    def footer(canvas, start, notes, command=""):
-        printed.append(command)
-        return real_footer(canvas, start, notes, command)
-
-    monkeypatch.setattr(panels, "footer", footer)
+def test_the_command_printed_on_an_image_makes_that_image_again(cli, lens, render, printed_commands):
     _, image = render(lens)
-    (command,) = printed
+    (command,) = printed_commands
     assert command.startswith("python -m bot ") and command.endswith(
         " --model bundled --lang " + command[-2:]
     )
@@ -628,20 +618,10 @@ def test_a_gif_out_without_gif_is_refused_and_points_at_it(cli):
     ids=["word", "matrix-head-norms"],
 )
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_command_printed_on_every_frame_makes_that_gif_again(cli, lens, query, lang, monkeypatch):
-    from bot.engine.render import panels
-
-    printed: list[str] = []
-    real_footer = panels.footer
-
-    def footer(canvas, start, notes, command=""):
-        printed.append(command)
-        return real_footer(canvas, start, notes, command)
-
-    monkeypatch.setattr(panels, "footer", footer)
+def test_the_command_printed_on_every_frame_makes_that_gif_again(cli, lens, query, lang, printed_commands):
     _, image = lens.animation_gif(SEED_B, query, lang)
-    assert len(printed) == 6 and len(set(printed)) == 1  # the same command on every frame
-    command = printed[0]
+    assert len(printed_commands) == 6 and len(set(printed_commands)) == 1  # the same command on every frame
+    command = printed_commands[0]
     assert command.endswith(f" --gif --model bundled --lang {lang}")
     run = cli(*shlex.split(command)[3:], "--out", "again.gif")
     assert run.code == 0, run.err

@@ -105,22 +105,12 @@ def test_korean_output(cli, mlm_dir):
     assert t(KO, "cli.predict.lens") in run.out
 
 
-def test_the_command_on_the_image_and_in_the_footer_makes_the_same_image(cli, mlm, mlm_dir, monkeypatch):
+def test_the_command_on_the_image_and_in_the_footer_makes_the_same_image(cli, mlm, mlm_dir, printed_commands):
     """What the /predict image and its reply's footer print, run as a command line, writes the very
     same PNG."""
-    from bot.engine.render import panels
-
-    printed: list[str] = []
-    real_footer = panels.footer
-
-    def footer(canvas, start, notes, command=""):
-        printed.append(command)
-        return real_footer(canvas, start, notes, command)
-
-    monkeypatch.setattr(panels, "footer", footer)
     result, image = mlm.predictions_png("나는 [mask]를 먹었다", 3, KO)
     command = predict_command_line(result, mlm_dir, KO)
-    assert printed == [command]
+    assert printed_commands == [command]
     assert command.startswith("python -m bot predict '나는 [mask]를 먹었다' --top 3 --model ")
     argv = shlex.split(command)[3:]
     run = cli(*argv, "--out", "same.png")
