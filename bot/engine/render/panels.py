@@ -93,17 +93,7 @@ NOTE_LINES = 3  # a note longer than this is shortened visibly
 @lru_cache(maxsize=1024)
 def wrapped(note: str) -> tuple[str, ...]:
     """A note broken at spaces into lines that fit the image; said whole, not cut at the edge."""
-    lines: list[str] = []
-    current = ""
-    for word in note.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and text_width(candidate, FOOTER_PX, False) > TEXT_WIDTH:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
-    return tuple(lines[:NOTE_LINES])
+    return tuple(_broken(note, FOOTER_PX, split_words=False)[:NOTE_LINES])
 
 
 def footer_lines(notes: Sequence[str]) -> list[str]:
@@ -117,25 +107,30 @@ COMMAND_LINE = 20  # line height of the small command text
 def command_lines(command: str) -> tuple[str, ...]:
     """The command broken at spaces to fit the image; a piece too long for a line is split anywhere
     (it is for reading and retyping, not for copying out of a picture byte for byte)."""
+    return tuple(line for line in _broken(command, SMALL_PX, split_words=True) if line)
+
+
+def _broken(text: str, px: int, *, split_words: bool) -> list[str]:
+    """``text`` broken at spaces into lines as wide as the image's text at ``px``; a word wider than a
+    line is cut anywhere with ``split_words``, else it stands alone on a line of its own."""
     lines: list[str] = []
     current = ""
-    for word in command.split(" "):
-        while text_width(word, SMALL_PX, False) > TEXT_WIDTH:
+    for word in text.split(" "):
+        while split_words and text_width(word, px, False) > TEXT_WIDTH:
             cut = len(word)
-            while cut > 1 and text_width(word[:cut], SMALL_PX, False) > TEXT_WIDTH:
+            while cut > 1 and text_width(word[:cut], px, False) > TEXT_WIDTH:
                 cut = cut * 3 // 4
             lines.extend([current] if current else [])
             lines.append(word[:cut])
             current, word = "", word[cut:]
         candidate = f"{current} {word}" if current else word
-        if current and text_width(candidate, SMALL_PX, False) > TEXT_WIDTH:
+        if current and text_width(candidate, px, False) > TEXT_WIDTH:
             lines.append(current)
             current = word
         else:
             current = candidate
-    if current:
-        lines.append(current)
-    return tuple(lines)
+    lines.append(current)
+    return lines
 
 
 def footer_height(notes: Sequence[str], command: str = "") -> int:
