@@ -28,6 +28,18 @@ from tests.helpers.doubles import (
 )
 
 SENTENCE = "I am eating an apple"
+# Every command the bot registers: slash commands and the message menu.
+COMMANDS = {
+    "attention",
+    "compare",
+    "predict",
+    "tokenize",
+    "about",
+    "help",
+    "quiz",
+    "settings",
+    "Tokenize message",
+}
 
 
 class Gate:
@@ -222,17 +234,7 @@ async def test_every_description_is_translated_in_the_synced_payload(make_bot):
                     assert choice["name"] == bot.settings.models[int(choice["value"])]  # an id, as it is
                     continue
                 assert choice["name_localizations"]["ko"] == COMMAND_TEXT[KO][f"choice.{choice['value']}"]
-    assert names == {
-        "attention",
-        "compare",
-        "predict",
-        "tokenize",
-        "about",
-        "help",
-        "quiz",
-        "settings",
-        "Tokenize message",
-    }
+    assert names == COMMANDS
 
     # Every description, option description, choice and the menu's name carries a key that exists in
     # both languages, and fits Discord's limits there (100 characters; 32 for a context menu name).
@@ -266,17 +268,7 @@ async def test_setup_hook_wires_translator_cogs_and_service_without_discord(lens
         await bot.setup_hook()
         assert bot.synced.is_set()
         assert isinstance(bot.tree.translator, BertLensTranslator)
-        assert {c.name for c in bot.tree.get_commands()} == {
-            "attention",
-            "compare",
-            "predict",
-            "tokenize",
-            "about",
-            "help",
-            "quiz",
-            "settings",
-            "Tokenize message",
-        }
+        assert {c.name for c in bot.tree.get_commands()} == COMMANDS
         assert bot.service.lens.model is lens.model  # loaded by setup_hook, in the pool
         assert bot.service.workers == 3 and bot.service.capacity == 8
         interaction = command_interaction(bot, "tokenize", sentence=SENTENCE)
